@@ -1,0 +1,5 @@
+"""The command-line layer: typer commands that parse, call the core, render, and exit.
+
+Modules here import nothing heavy at module level (no ``kubernetes``, no ``rich``, no
+``pydantic``): ``glmctl --help`` must stay fast. Work happens inside the command bodies.
+"""

@@ -1,0 +1,124 @@
+"""The root typer application: global options and the registry of command groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from glmctl import __version__
+from glmctl.context import GlobalOptions, OutputFormat, RunContext
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 all passed, 1 a check failed, 2 usage or configuration error, "
+    "3 cluster unreachable or unauthorized, 4 timed out, 130 interrupted."
+)
+
+app = typer.Typer(
+    name="glmctl",
+    help=(
+        "Operator's console for the GitOps Lifecycle Management deployment on Flux CD.\n\n"
+        "Turns the deployment guide into runbook commands: check prerequisites (preflight), "
+        "follow a deploy (monitor), validate it (verify), undo it (rollback), redo it "
+        "(redeploy), diagnose it (troubleshoot) and lint the repository offline (lint). "
+        "New here? Run `glmctl demo` to try every command on a simulated cluster."
+    ),
+    epilog=EXIT_CODES_HELP
+    + " Global options may appear anywhere on the command line; see `glmctl --help`.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"glmctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    context: Annotated[
+        str | None, typer.Option("--context", help="Kubeconfig context to use.")
+    ] = None,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option(
+            "--kubeconfig",
+            help="Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Profile file (default: glmctl.yaml found upward from here)."
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="Output format.")
+    ] = OutputFormat.RICH,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.0, help="Seconds to wait before giving up (exit 4)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
+    ] = 0,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and debug logs on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Global options, the same on every command."""
+    from glmctl.context import Terminal
+
+    options = GlobalOptions(
+        context=context,
+        kubeconfig=kubeconfig,
+        config=config,
+        output=output,
+        timeout=timeout,
+        dry_run=dry_run,
+        yes=yes,
+        verbose=verbose,
+        no_color=no_color,
+        debug=debug,
+    )
+    ctx.obj = RunContext(options=options, terminal=Terminal(no_color=no_color))
+
+
+def run_context(ctx: typer.Context) -> RunContext:
+    """The :class:`RunContext` the root callback stored for this invocation."""
+    found = ctx.find_root().obj
+    if not isinstance(found, RunContext):  # pragma: no cover - the callback always runs
+        return RunContext()
+    return found
+
+
+_registered = False
+
+
+def register_commands() -> None:
+    """Attach every command group once; ``main`` may run many times in one process (tests)."""
+    global _registered
+    if _registered:
+        return
+    from glmctl.cli import commands
+
+    commands.register(app)
+    _registered = True

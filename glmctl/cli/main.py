@@ -1,0 +1,71 @@
+"""Entry point and the one error boundary: exceptions become a sentence and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from glmctl.errors import ExitCode, GlmctlError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run glmctl with ``argv`` (default: the process arguments) and return the exit code."""
+    import typer
+
+    from glmctl.cli.app import app, register_commands
+    from glmctl.cli.globals import hoist_global_options
+
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in args
+    _configure_logging(debug=debug, verbose=sum(a.count("v") for a in args if _is_v(a)))
+    register_commands()
+    try:
+        result = app(args=args, prog_name="glmctl", standalone_mode=False)
+    except GlmctlError as error:
+        _report(error.message, error.hint)
+        if debug:
+            logging.getLogger("glmctl").exception("details")
+        return int(error.exit_code)
+    except typer.TyperException as error:
+        show = getattr(error, "show", None)  # usage errors know how to print their usage line
+        if callable(show):
+            show()
+        else:
+            print(f"glmctl: error: {error.format_message()}", file=sys.stderr)
+        return int(ExitCode.USAGE if error.exit_code == 2 else error.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("\nglmctl: interrupted.", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:  # the last line of defence: never a bare traceback
+        if debug:
+            raise
+        _report(
+            f"internal error: {type(error).__name__}: {error}",
+            "This is a bug in glmctl; run again with --debug for the traceback and report it.",
+        )
+        return int(ExitCode.INTERNAL)
+    return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _report(message: str, hint: str | None) -> None:
+    print(f"glmctl: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+
+
+def _is_v(arg: str) -> bool:
+    return arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"})
+
+
+def _configure_logging(*, debug: bool, verbose: int) -> None:
+    """glmctl logs to stderr; the client libraries stay at WARNING, always.
+
+    The ``kubernetes`` and ``urllib3`` loggers print bearer tokens and Secret bodies at
+    DEBUG, so they never follow glmctl's own level.
+    """
+    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("glmctl").setLevel(level)
+    for noisy in ("kubernetes", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
