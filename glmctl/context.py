@@ -24,6 +24,8 @@ class OutputFormat(StrEnum):
     JSON = "json"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    SARIF = "sarif"
+    GITHUB = "github"
 
 
 @dataclass(frozen=True)
