@@ -60,7 +60,8 @@ def root(
         ),
     ] = None,
     output: Annotated[
-        OutputFormat, typer.Option("--output", "-o", help="Output format (sarif and github: lint only).")
+        OutputFormat,
+        typer.Option("--output", "-o", help="Output format (sarif and github: lint only)."),
     ] = OutputFormat.RICH,
     timeout: Annotated[
         float | None,
