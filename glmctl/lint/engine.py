@@ -1,0 +1,134 @@
+"""Run every rule over a repository and keep the findings the user did not silence.
+
+The public entry point is :func:`lint_repository`; ``glmctl lint`` and ``glmctl preflight
+--repo`` both call it and hand the :class:`LintReport` to a renderer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from glmctl.lint.context import LintContext
+from glmctl.lint.loader import load_repository
+from glmctl.lint.model import Finding, Severity
+from glmctl.lint.registry import Rule, all_rules
+from glmctl.lint.settings import LintSettings
+from glmctl.lint.yamlio import suppressions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """Findings in reading order, plus what renderers need to show them."""
+
+    root: Path
+    findings: tuple[Finding, ...]
+    rules: Mapping[str, Rule]
+    source_lines: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    files_read: int = 0
+    objects: int = 0
+    suppressed: int = 0
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def failed(self) -> bool:
+        """Errors fail the run (exit 1); warnings and notes do not."""
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def lint_repository(root: Path, settings: LintSettings | None = None) -> LintReport:
+    """Lint the GitOps repository at ``root``; never raises on the repository's content."""
+    settings = settings or LintSettings()
+    rules = all_rules()
+    model = load_repository(root)
+    ctx = LintContext(model, settings)
+    raw: list[Finding] = []
+    for rule in rules.values():
+        raw.extend(_run_rule(rule, ctx))
+    kept, silenced = _filter(raw, settings, ctx)
+    kept = sorted(set(kept), key=lambda f: f.sort_key)
+    lines = {
+        (f.file, f.line): _line(ctx, f.file, f.line) for f in kept if f.file in model.files.files
+    }
+    return LintReport(
+        root=model.files.root,
+        findings=tuple(kept),
+        rules=rules,
+        source_lines=lines,
+        files_read=model.files.reads,
+        objects=len(ctx.placed),
+        suppressed=silenced,
+    )
+
+
+def _run_rule(rule: Rule, ctx: LintContext) -> Iterable[Finding]:
+    """A rule that crashes is a glmctl bug: report it as a finding, keep the other rules."""
+    try:
+        return list(rule.check(ctx))
+    except Exception as error:
+        log.debug("lint rule %s failed", rule.id, exc_info=True)
+        return [
+            Finding(
+                rule.id,
+                Severity.WARNING,
+                ".",
+                1,
+                f"Rule {rule.id} could not run ({type(error).__name__}: {error}); this is a "
+                "glmctl bug.",
+            )
+        ]
+
+
+def _filter(
+    findings: list[Finding], settings: LintSettings, ctx: LintContext
+) -> tuple[list[Finding], int]:
+    kept: list[Finding] = []
+    silenced = 0
+    cache: dict[str, dict[int, frozenset[str]]] = {}
+    for finding in findings:
+        if _disabled(finding, settings) or _suppressed(finding, ctx, cache):
+            silenced += 1
+        else:
+            kept.append(finding)
+    return kept, silenced
+
+
+def _disabled(finding: Finding, settings: LintSettings) -> bool:
+    return any(
+        entry.rule in (finding.rule, "*")
+        and any(_glob(finding.file, pattern) for pattern in entry.paths)
+        for entry in settings.disable
+    )
+
+
+def _glob(path: str, pattern: str) -> bool:
+    """``**`` matches any depth; a pattern naming a directory covers what is inside it."""
+    pattern = pattern.removeprefix("./")
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(
+        path, pattern.rstrip("/") + "/*"
+    )
+
+
+def _suppressed(
+    finding: Finding, ctx: LintContext, cache: dict[str, dict[int, frozenset[str]]]
+) -> bool:
+    if finding.file not in ctx.model.files.files:
+        return False
+    marks = cache.get(finding.file)
+    if marks is None:
+        marks = suppressions(ctx.model.files.lines(finding.file))
+        cache[finding.file] = marks
+    ids = marks.get(finding.line, frozenset())
+    return finding.rule in ids or "*" in ids
+
+
+def _line(ctx: LintContext, rel: str, line: int) -> str:
+    lines = ctx.model.files.lines(rel)
+    return lines[line - 1] if 0 < line <= len(lines) else ""

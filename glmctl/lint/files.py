@@ -1,0 +1,171 @@
+"""The repository's files as git has them, each read and parsed at most once.
+
+Flux clones the repository, so a file git ignores does not exist for it even when it is on
+disk here. The listing comes from ``git ls-files`` (tracked plus untracked-but-not-ignored);
+outside a git work tree every file on disk counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from glmctl.lint.yamlio import Parsed, parse_documents
+
+log = logging.getLogger(__name__)
+
+
+def git_listing(root: Path) -> list[str] | None:
+    """Repo-relative paths git would commit, or None when ``root`` is not in a work tree.
+
+    TODO(execs): move to glmctl/execs.py once it exists on main; the one place lint runs git.
+    """
+    import sh
+
+    try:
+        out = sh.git(
+            "-C",
+            str(root),
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--deduplicate",
+            _tty_out=False,
+        )
+    except (sh.ErrorReturnCode, sh.CommandNotFound) as error:
+        log.debug("git ls-files failed in %s: %s", root, error)
+        return None
+    return [entry for entry in str(out).split("\0") if entry]
+
+
+def git_toplevel(start: Path) -> Path | None:
+    """The work tree containing ``start``, or None.
+
+    TODO(execs): move to glmctl/execs.py once it exists on main.
+    """
+    import sh
+
+    try:
+        out = sh.git("-C", str(start), "rev-parse", "--show-toplevel", _tty_out=False)
+    except (sh.ErrorReturnCode, sh.CommandNotFound):
+        return None
+    text = str(out).strip()
+    return Path(text) if text else None
+
+
+def _walk_disk(root: Path) -> list[str]:
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [name for name in dirnames if name != ".git"]
+        rel = os.path.relpath(directory, root)
+        for name in filenames:
+            found.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+    return found
+
+
+@dataclass
+class RepoFiles:
+    """File access for lint: existence as git sees it, text and parsed YAML cached."""
+
+    root: Path
+    files: frozenset[str]
+    directories: frozenset[str]
+    in_git: bool
+    by_dir: dict[str, list[str]] = field(default_factory=dict)
+    _text: dict[str, str] = field(default_factory=dict)
+    _parsed: dict[str, Parsed] = field(default_factory=dict)
+    reads: int = 0
+
+    @classmethod
+    def scan(cls, root: Path) -> RepoFiles:
+        """List the files of ``root`` (git's view when it is a work tree)."""
+        root = root.resolve()
+        listing = git_listing(root)
+        in_git = listing is not None
+        names = listing if listing is not None else _walk_disk(root)
+        files = frozenset(name for name in names if (root / name).is_file())
+        directories = {""}
+        for name in files:
+            parent = PurePosixPath(name).parent
+            while str(parent) != ".":
+                key = str(parent)
+                if key in directories:
+                    break
+                directories.add(key)
+                parent = parent.parent
+        by_dir: dict[str, list[str]] = {}
+        for name in sorted(files):
+            folder = str(PurePosixPath(name).parent)
+            by_dir.setdefault("" if folder == "." else folder, []).append(name)
+        return cls(root, files, frozenset(directories), in_git, by_dir)
+
+    def is_file(self, rel: str) -> bool:
+        return rel in self.files
+
+    def is_dir(self, rel: str) -> bool:
+        return rel in self.directories
+
+    def on_disk(self, rel: str) -> bool:
+        """Exists here, whether or not git would commit it."""
+        return (self.root / rel).exists()
+
+    def text(self, rel: str) -> str:
+        """The file's text, read once; undecodable bytes are replaced, never fatal."""
+        cached = self._text.get(rel)
+        if cached is None:
+            self.reads += 1
+            try:
+                cached = (self.root / rel).read_bytes().decode("utf-8", errors="replace")
+            except OSError as error:
+                cached = ""
+                log.debug("cannot read %s: %s", rel, error)
+            self._text[rel] = cached
+        return cached
+
+    def lines(self, rel: str) -> list[str]:
+        return self.text(rel).splitlines()
+
+    def parsed(self, rel: str) -> Parsed:
+        """The file's YAML documents, parsed once."""
+        cached = self._parsed.get(rel)
+        if cached is None:
+            cached = parse_documents(self.text(rel))
+            self._parsed[rel] = cached
+        return cached
+
+    def children(self, directory: str) -> list[str]:
+        """Files directly in ``directory`` (repo-relative, "" for the root), sorted."""
+        return list(self.by_dir.get(directory, ()))
+
+    def files_under(self, directory: str) -> list[str]:
+        """Every file below ``directory``, sorted."""
+        prefix = f"{directory}/" if directory else ""
+        return sorted(name for name in self.files if name.startswith(prefix))
+
+    def subdirectories(self, directory: str) -> list[str]:
+        """Directories directly in ``directory``, sorted."""
+        prefix = f"{directory}/" if directory else ""
+        return sorted(
+            name
+            for name in self.directories
+            if name and name.startswith(prefix) and "/" not in name[len(prefix) :]
+        )
+
+
+def normalize(base: str, entry: str) -> str | None:
+    """``entry`` relative to directory ``base`` as a repo-relative path; None if it escapes."""
+    parts: list[str] = [part for part in base.split("/") if part and part != "."]
+    for part in entry.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)

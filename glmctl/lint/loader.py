@@ -1,0 +1,466 @@
+"""Build the repository's object graph the way Flux does, without a cluster.
+
+Flux starts from the bootstrap ``flux-system`` Kustomization, builds its ``spec.path`` with
+kustomize, applies what comes out — including more Flux Kustomizations, whose paths are
+built in turn. Only objects reached this way are deployed. This module reproduces that walk
+closely enough for lint: kustomization ``resources``/``components`` (files, directories,
+remote bases), a generated kustomization for directories that have none, the top-level
+``namespace:`` override, Flux's ``targetNamespace``, and kustomize's Secret/ConfigMap
+generators. Whatever the walk meets that Flux would fail on is recorded as a
+:class:`Problem`; turning problems into findings is the rules' job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from glmctl.lint.files import RepoFiles, normalize
+from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem
+from glmctl.lint.yamlio import ParseError, YList, YMap
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+UNKNOWN_KEYS_ANNOTATION = "lint.glmctl.io/keys-unknown"
+
+_REMOTE = re.compile(r"^(https?://|git@|ssh://|git::|github\.com/|gitlab\.com/|bitbucket\.org/)")
+_COMMENTED_ENTRY = re.compile(r"^\s*#\s*-\s+['\"]?([^\s'\"#]+)")
+
+
+def is_remote(entry: str) -> bool:
+    """A kustomize remote resource: a URL or a hosted git path (``?ref=`` included)."""
+    return bool(_REMOTE.match(entry)) or "?ref=" in entry
+
+
+def is_yaml_file(rel: str) -> bool:
+    return rel.endswith((".yaml", ".yml"))
+
+
+def is_flux_kustomization(manifest: Manifest) -> bool:
+    return manifest.kind == "Kustomization" and manifest.group == FLUX_KUSTOMIZE_GROUP
+
+
+@dataclass
+class _DirBuild:
+    """What a kustomize directory builds, before the includer's namespace override."""
+
+    objects: list[Placed] = field(default_factory=list)
+    unknown: bool = False
+    files: set[str] = field(default_factory=set)
+
+
+@dataclass
+class RepoModel:
+    """The repository as Flux would see it: every manifest, and what each Kustomization builds."""
+
+    files: RepoFiles
+    manifests: dict[str, list[Manifest]]
+    parse_errors: dict[str, ParseError]
+    builds: list[Build]
+    problems: list[Problem]
+    listed_files: set[str]
+    commented_entries: set[str]
+    resource_files: set[str]
+    bootstrap: Placed | None
+    repo_sources: set[tuple[str | None, str]]
+
+    @property
+    def reachable_files(self) -> set[str]:
+        found: set[str] = set()
+        for build in self.builds:
+            found |= build.files
+        return found
+
+    def placed(self) -> list[Placed]:
+        """Every object the walk reached, once per build that produces it."""
+        return [obj for build in self.builds for obj in build.objects]
+
+    def unreachable_manifests(self) -> list[Manifest]:
+        """Objects in files that no kustomization reaches: Flux never applies them."""
+        reachable = self.reachable_files
+        return [
+            manifest
+            for rel, manifests in self.manifests.items()
+            if rel not in reachable
+            for manifest in manifests
+            if manifest.is_object
+        ]
+
+
+def _chart_directories(files: RepoFiles) -> list[str]:
+    return sorted(
+        str(PurePosixPath(rel).parent)
+        for rel in files.files
+        if "/" in rel and PurePosixPath(rel).name == "Chart.yaml"
+    )
+
+
+def is_skipped(rel: str, chart_dirs: list[str]) -> bool:
+    """Not manifests: Helm charts (Go templates), hidden directories, ``*.yaml.template``."""
+    parts = rel.split("/")
+    if any(part.startswith(".") for part in parts) or rel.endswith(".template"):
+        return True
+    return any(rel == chart or rel.startswith(f"{chart}/") for chart in chart_dirs)
+
+
+class _Walker:
+    """Follows references from the bootstrap Kustomization, memoising each directory."""
+
+    def __init__(self, files: RepoFiles) -> None:
+        self.files = files
+        self.chart_dirs = _chart_directories(files)
+        self.manifests: dict[str, list[Manifest]] = {}
+        self.parse_errors: dict[str, ParseError] = {}
+        self.problems: list[Problem] = []
+        self.listed: set[str] = set()
+        self.commented: set[str] = set()
+        self.resource_files: set[str] = set()
+        self._dirs: dict[str, _DirBuild] = {}
+        self._in_progress: set[str] = set()
+
+    # -- files -------------------------------------------------------------------------
+
+    def load_all(self) -> None:
+        """Parse every YAML file that could hold manifests (each file read once)."""
+        for rel in sorted(self.files.files):
+            if is_yaml_file(rel) and not is_skipped(rel, self.chart_dirs):
+                self.file_manifests(rel)
+
+    def file_manifests(self, rel: str) -> list[Manifest]:
+        known = self.manifests.get(rel)
+        if known is not None:
+            return known
+        parsed = self.files.parsed(rel)
+        if parsed.error is not None:
+            self.parse_errors[rel] = parsed.error
+        found = [
+            Manifest(
+                rel,
+                doc.start_line if not isinstance(doc.value, YMap) else doc.value.line,
+                doc.value,
+                index,
+            )
+            for index, doc in enumerate(parsed.documents)
+            if isinstance(doc.value, YMap)
+        ]
+        self.manifests[rel] = found
+        return found
+
+    # -- kustomize -----------------------------------------------------------------------
+
+    def kustomization_file(self, directory: str) -> str | None:
+        for name in KUSTOMIZATION_FILES:
+            rel = f"{directory}/{name}" if directory else name
+            if self.files.is_file(rel):
+                return rel
+        return None
+
+    def build_directory(self, directory: str) -> _DirBuild:
+        """What ``kustomize build DIRECTORY`` produces (Flux's generated one if none exists)."""
+        known = self._dirs.get(directory)
+        if known is not None:
+            return known
+        if directory in self._in_progress:
+            return _DirBuild(unknown=True)
+        self._in_progress.add(directory)
+        try:
+            kfile = self.kustomization_file(directory)
+            result = self._kustomize(directory, kfile) if kfile else self._generated(directory)
+        finally:
+            self._in_progress.discard(directory)
+        self._dirs[directory] = result
+        return result
+
+    def _generated(self, directory: str) -> _DirBuild:
+        """Flux's generated kustomization: every manifest below, sub-kustomizations as units."""
+        result = _DirBuild()
+        for rel in self.files.children(directory):
+            if not is_yaml_file(rel) or is_skipped(rel, self.chart_dirs):
+                continue
+            result.files.add(rel)
+            for manifest in self.file_manifests(rel):
+                if manifest.is_object:
+                    result.objects.append(Placed(manifest, manifest.namespace))
+        for sub in self.files.subdirectories(directory):
+            if is_skipped(sub, self.chart_dirs) or PurePosixPath(sub).name == "templates":
+                continue
+            self._merge(result, self.build_directory(sub), None)
+        return result
+
+    def _kustomize(self, directory: str, kfile: str) -> _DirBuild:
+        result = _DirBuild(files={kfile})
+        self._note_commented(directory, kfile)
+        docs = self.file_manifests(kfile)
+        spec = docs[0].body if docs else None
+        if spec is None:
+            return result
+        for key in ("resources", "components", "bases"):
+            entries = spec.get(key)
+            if isinstance(entries, YList):
+                for index, entry in enumerate(entries):
+                    if isinstance(entry, str):
+                        self._resource(result, directory, kfile, entries.line_of(index), entry, key)
+        self._generators(result, directory, kfile, spec)
+        self._note_listed(directory, spec)
+        if isinstance(spec.get("helmCharts"), YList):
+            result.unknown = True
+        override = spec.get("namespace")
+        if isinstance(override, str) and override:
+            result.objects = [_with_namespace(obj, override) for obj in result.objects]
+        return result
+
+    def _resource(
+        self, result: _DirBuild, directory: str, kfile: str, line: int, entry: str, key: str
+    ) -> None:
+        if is_remote(entry):
+            self.problems.append(Problem("remote", kfile, line, entry))
+            result.unknown = True
+            return
+        rel = normalize(directory, entry)
+        if rel is None:
+            self.problems.append(Problem("missing", kfile, line, entry, "outside the repository"))
+            return
+        self.listed.add(rel)
+        if self.files.is_file(rel):
+            self.resource_files.add(rel)
+            result.files.add(rel)
+            for manifest in self.file_manifests(rel):
+                result.objects.append(Placed(manifest, manifest.namespace))
+        elif self.files.is_dir(rel):
+            if self.kustomization_file(rel) is None:
+                self.problems.append(Problem("not-a-kustomization", kfile, line, entry, key))
+                result.unknown = True
+                return
+            self._merge(result, self.build_directory(rel), None)
+        elif self.files.on_disk(rel):
+            self.problems.append(Problem("ignored", kfile, line, entry, key))
+        else:
+            self.problems.append(Problem("missing", kfile, line, entry, key))
+
+    def _merge(self, into: _DirBuild, part: _DirBuild, namespace: str | None) -> None:
+        into.files |= part.files
+        into.unknown = into.unknown or part.unknown
+        into.objects.extend(
+            part.objects
+            if namespace is None
+            else [_with_namespace(o, namespace) for o in part.objects]
+        )
+
+    def _generators(self, result: _DirBuild, directory: str, kfile: str, spec: YMap) -> None:
+        """Secrets and ConfigMaps kustomize generates: producers, with the keys they yield."""
+        for key, kind in (("secretGenerator", "Secret"), ("configMapGenerator", "ConfigMap")):
+            entries = spec.get(key)
+            if not isinstance(entries, YList):
+                continue
+            for index, entry in enumerate(entries):
+                if isinstance(entry, YMap) and isinstance(entry.get("name"), str):
+                    body = _generated_object(kind, entry, entries.line_of(index))
+                    manifest = Manifest(kfile, entries.line_of(index), body, -1 - index)
+                    result.objects.append(Placed(manifest, manifest.namespace))
+                    for path in _generator_files(entry):
+                        rel = normalize(directory, path)
+                        if rel:
+                            self.listed.add(rel)
+
+    def _note_listed(self, directory: str, spec: YMap) -> None:
+        """Files a kustomization uses without building them (patches, configs): not strays."""
+        for key in (
+            "patchesStrategicMerge",
+            "patches",
+            "patchesJson6902",
+            "crds",
+            "configurations",
+            "transformers",
+            "generators",
+            "replacements",
+            "validators",
+        ):
+            entries = spec.get(key)
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                path = (
+                    entry
+                    if isinstance(entry, str)
+                    else (entry.get("path") if isinstance(entry, dict) else None)
+                )
+                if isinstance(path, str) and not is_remote(path):
+                    rel = normalize(directory, path)
+                    if rel:
+                        self.listed.add(rel)
+
+    def _note_commented(self, directory: str, kfile: str) -> None:
+        """``# - old-job.yaml``: a deliberately disabled entry, not a forgotten file."""
+        for text in self.files.lines(kfile):
+            match = _COMMENTED_ENTRY.match(text)
+            if match:
+                rel = normalize(directory, match.group(1))
+                if rel:
+                    self.commented.add(rel)
+
+
+def _generator_files(entry: YMap) -> list[str]:
+    paths: list[str] = []
+    for key in ("files", "envs"):
+        values = entry.get(key)
+        if isinstance(values, list):
+            paths.extend(v.split("=", 1)[-1] for v in values if isinstance(v, str))
+    env = entry.get("env")
+    if isinstance(env, str):
+        paths.append(env)
+    return paths
+
+
+def _generated_object(kind: str, entry: YMap, line: int) -> YMap:
+    """A synthetic manifest for a generator entry, so producers are found in one place."""
+    keys: dict[str, Any] = {}
+    for literal in entry.get("literals") or []:
+        if isinstance(literal, str):
+            keys[literal.split("=", 1)[0]] = ""
+    for path in entry.get("files") or []:
+        if isinstance(path, str):
+            name = path.split("=", 1)[0] if "=" in path else PurePosixPath(path).name
+            keys[name] = ""
+    metadata: dict[str, Any] = {"name": entry["name"]}
+    if isinstance(entry.get("namespace"), str):
+        metadata["namespace"] = entry["namespace"]
+    if entry.get("envs") or entry.get("env"):
+        metadata["annotations"] = {UNKNOWN_KEYS_ANNOTATION: "true"}
+    return _ymap(
+        {
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": _ymap(metadata, line),
+            "data": _ymap(keys, line),
+        },
+        line,
+    )
+
+
+def _ymap(values: dict[str, Any], line: int) -> YMap:
+    result = YMap(values)
+    result.line = line
+    result.key_lines = dict.fromkeys(values, line)
+    return result
+
+
+def _with_namespace(obj: Placed, namespace: str) -> Placed:
+    if obj.manifest.kind in CLUSTER_SCOPED_KINDS:
+        return obj
+    return Placed(obj.manifest, namespace)
+
+
+# -- Flux ---------------------------------------------------------------------------------
+
+
+def _source_key(owner: Placed) -> tuple[str, str | None, str]:
+    ref = owner.manifest.spec.get("sourceRef")
+    if not isinstance(ref, YMap):
+        return ("", None, "")
+    namespace = ref.get("namespace") if isinstance(ref.get("namespace"), str) else owner.namespace
+    return (str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
+
+
+def _find_bootstrap(walker: _Walker) -> Placed | None:
+    """The ``flux-system`` Kustomization that ``flux bootstrap`` writes (gotk-sync.yaml)."""
+    candidates = [
+        manifest
+        for manifests in walker.manifests.values()
+        for manifest in manifests
+        if is_flux_kustomization(manifest)
+        and manifest.name == "flux-system"
+        and manifest.namespace in (None, "flux-system")
+    ]
+    candidates.sort(key=lambda m: (PurePosixPath(m.file).name != "gotk-sync.yaml", m.file))
+    return Placed(candidates[0], "flux-system") if candidates else None
+
+
+def load_repository(root: Path) -> RepoModel:
+    """Read the repository at ``root`` and build what each Flux Kustomization would apply."""
+    files = RepoFiles.scan(root)
+    walker = _Walker(files)
+    walker.load_all()
+    bootstrap = _find_bootstrap(walker)
+    builds: list[Build] = []
+    repo_sources: set[tuple[str | None, str]] = set()
+    queue: list[Placed] = []
+    if bootstrap is not None:
+        _kind, namespace, name = _source_key(bootstrap)
+        repo_sources.add((namespace or "flux-system", name or "flux-system"))
+        queue.append(bootstrap)
+    else:
+        queue.extend(
+            Placed(m, m.namespace or "flux-system")
+            for ms in walker.manifests.values()
+            for m in ms
+            if is_flux_kustomization(m)
+        )
+        repo_sources.update(
+            (m.namespace or "flux-system", m.name)
+            for ms in walker.manifests.values()
+            for m in ms
+            if m.kind == "GitRepository" and m.group == SOURCE_GROUP
+        )
+    seen: set[tuple[str | None, str]] = set()
+    while queue:
+        owner = queue.pop(0)
+        key = (owner.namespace, owner.manifest.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        build = _build_flux_kustomization(walker, owner, repo_sources, bootstrap is None)
+        builds.append(build)
+        queue.extend(
+            Placed(obj.manifest, obj.namespace or "default")
+            for obj in build.objects
+            if is_flux_kustomization(obj.manifest)
+        )
+    return RepoModel(
+        files=files,
+        manifests=walker.manifests,
+        parse_errors=walker.parse_errors,
+        builds=builds,
+        problems=walker.problems,
+        listed_files=walker.listed,
+        commented_entries=walker.commented,
+        resource_files=walker.resource_files,
+        bootstrap=bootstrap,
+        repo_sources=repo_sources,
+    )
+
+
+def flux_path(owner: Placed) -> str | None:
+    """``spec.path`` as a repo-relative directory ("" for the root); None if it escapes."""
+    raw = owner.manifest.spec.get("path")
+    return normalize("", raw if isinstance(raw, str) else "./")
+
+
+def _build_flux_kustomization(
+    walker: _Walker, owner: Placed, repo_sources: set[tuple[str | None, str]], any_git: bool
+) -> Build:
+    kind, namespace, name = _source_key(owner)
+    path = flux_path(owner)
+    build = Build(owner=owner, path=path or "")
+    from_this_repo = kind == "GitRepository" and (any_git or (namespace, name) in repo_sources)
+    if not from_this_repo or path is None or not walker.files.is_dir(path):
+        build.remote = True
+        return build
+    result = walker.build_directory(path)
+    target = owner.manifest.spec.get("targetNamespace")
+    objects = (
+        [_with_namespace(o, target) for o in result.objects]
+        if isinstance(target, str) and target
+        else result.objects
+    )
+    build.objects = [
+        o
+        if o.namespace or o.manifest.kind in CLUSTER_SCOPED_KINDS
+        else Placed(o.manifest, "default")
+        for o in objects
+    ]
+    build.remote = result.unknown
+    build.files = set(result.files)
+    return build

@@ -1,0 +1,51 @@
+"""One registry of lint rules: id, default severity, a line of docs, and the check itself.
+
+Rules are small functions ``check(ctx) -> Iterable[Finding]``; registering them here is
+what makes them run, appear in SARIF's rule table and be switchable in ``glmctl.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from glmctl.lint.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from glmctl.lint.context import LintContext
+
+Check = Callable[["LintContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's identity and documentation; ``check`` yields its findings."""
+
+    id: str
+    severity: Severity
+    summary: str
+    docs: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, summary: str, docs: str) -> Callable[[Check], Check]:
+    """Register ``check`` under ``rule_id``; ids are stable, they appear in config and SARIF."""
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:  # pragma: no cover - a programming error caught at import
+            raise ValueError(f"lint rule {rule_id!r} registered twice")
+        RULES[rule_id] = Rule(rule_id, severity, summary, docs, check)
+        return check
+
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule, with the rule modules imported so that they have registered."""
+    from glmctl.lint import rules  # noqa: F401  (import registers the rules)
+
+    return RULES
