@@ -447,6 +447,7 @@ def _build_flux_kustomization(
     from_this_repo = kind == "GitRepository" and (any_git or (namespace, name) in repo_sources)
     if not from_this_repo or path is None or not walker.files.is_dir(path):
         build.remote = True
+        build.built = False
         return build
     result = walker.build_directory(path)
     target = owner.manifest.spec.get("targetNamespace")

@@ -194,4 +194,5 @@ class Build:
     path: str
     objects: list[Placed] = field(default_factory=list)
     remote: bool = False  # a remote base is part of it: its contents are unknown offline
+    built: bool = True  # False when spec.path or the source could not be followed at all
     files: set[str] = field(default_factory=set)

@@ -591,7 +591,7 @@ def _health_check_fix(
 def flux_health_check_unverifiable(ctx: LintContext) -> Iterable[Finding]:
     for build in ctx.model.builds:
         owner = build.owner
-        if owner is None:
+        if owner is None or not build.built:
             continue
         target_ns = _text(owner.manifest.spec.get("targetNamespace")) or owner.namespace
         for index, check in _items(owner.manifest.spec.get("healthChecks")):
@@ -939,6 +939,14 @@ def _check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator
             f"List {file} in {listing}.",
         )
         return
+    guess = ctx.closest(
+        ref.name, [n for (k, ns, n) in ctx.producers if k == ref.kind and ns == ref.namespace]
+    )
+    severity = W if ref.kind == "Secret" else E
+    message = f"{base}, which nothing in the repository produces."
+    if guess:
+        yield _ref_finding(ctx, rule_id, severity, ref, message, f"Did you mean '{guess}'?")
+        return
     release = ctx.helm_namespaces.get(ref.namespace or "")
     if release:
         yield _ref_finding(
@@ -951,19 +959,13 @@ def _check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator
             None,
         )
         return
-    guess = ctx.closest(
-        ref.name, [n for (k, ns, n) in ctx.producers if k == ref.kind and ns == ref.namespace]
+    fix = (
+        "If it is created outside the repository, declare it in glmctl.yaml under "
+        "lint.external_secrets."
+        if ref.kind == "Secret"
+        else None
     )
-    fix = f"Did you mean '{guess}'? " if guess else ""
-    if ref.kind == "Secret":
-        fix += "If it is created outside the repository, declare it in glmctl.yaml under lint.external_secrets."  # noqa: E501
-        yield _ref_finding(
-            ctx, rule_id, W, ref, f"{base}, which nothing in the repository produces.", fix
-        )
-    else:
-        yield _ref_finding(
-            ctx, rule_id, E, ref, f"{base}, which nothing in the repository produces.", fix or None
-        )
+    yield _ref_finding(ctx, rule_id, severity, ref, message, fix)
 
 
 def _check_key(ctx: LintContext, ref: Reference, found: list[Producer]) -> Iterator[Finding]:

@@ -1,0 +1,146 @@
+"""``glmctl lint [REPO]``: offline analysis of the GitOps repository.
+
+Thin: find the repository and the ``lint:`` settings, run the engine, hand the report to a
+renderer, exit 1 when an error was found. Output format comes from the global ``-o``;
+``--format`` is accepted as an alias because CI snippets spell it that way
+(``glmctl lint --format github``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from glmctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from glmctl.lint.settings import LintSettings
+
+PROFILE_NAME = "glmctl.yaml"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``lint`` to ``app``."""
+    app.command("lint")(lint)
+
+
+def lint(
+    ctx: typer.Context,
+    repo: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The GitOps repository (default: the git work tree around the current "
+            "directory, else the current directory).",
+            show_default=False,
+        ),
+    ] = None,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Alias of -o: rich, json, junit, markdown, sarif or github.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check the repository for what would fail in Flux: missing files, dependsOn names,
+    health checks, sources, Secrets, secret stores, duplicates, substitution variables.
+
+    Needs no cluster. Exit 1 when an error is found.
+
+    Examples:
+
+        glmctl lint
+
+        glmctl lint ./talos-gitops -o sarif > lint.sarif
+
+        glmctl lint --format github
+    """
+    from glmctl.cli.app import run_context
+    from glmctl.context import OutputFormat
+    from glmctl.lint.engine import lint_repository
+    from glmctl.render.lint import render
+
+    run = run_context(ctx)
+    root = _repository(repo)
+    output = _output_format(format_, run.options.output)
+    settings = _lint_settings(run.options.config, root)
+    report = lint_repository(root, settings)
+    render(report, OutputFormat(output), run.terminal)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _output_format(alias: str | None, chosen: str) -> str:
+    from glmctl.context import OutputFormat
+
+    if alias is None:
+        return chosen
+    valid = [f.value for f in OutputFormat]
+    if alias not in valid:
+        raise UsageError(
+            f"--format {alias!r} is not a known format.", hint=f"Use one of: {', '.join(valid)}."
+        )
+    return alias
+
+
+def _repository(repo: Path | None) -> Path:
+    """REPO, else the git work tree around the working directory, else the working directory."""
+    if repo is not None:
+        if not repo.is_dir():
+            raise UsageError(
+                f"Repository {str(repo)!r} is not a directory.",
+                hint="Pass the path of the GitOps repository's checkout.",
+            )
+        return repo.resolve()
+    from glmctl.lint.files import git_toplevel
+
+    cwd = Path.cwd()
+    return git_toplevel(cwd) or cwd
+
+
+def _lint_settings(config: Path | None, root: Path) -> LintSettings:
+    """The ``lint:`` section of glmctl.yaml (``--config``, else found upward from REPO).
+
+    TODO(config): replace the body with ``load_profile(path).profile.lint`` once
+    glmctl/config.py lands on main; the search and validation errors stay the same.
+    """
+    import yaml
+    from pydantic import ValidationError
+
+    from glmctl.lint.settings import LintSettings
+
+    path = config if config is not None else _find_profile(root)
+    if path is None:
+        return LintSettings()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise UsageError(
+            f"Cannot read {path}: {error.strerror}.", hint="Check --config."
+        ) from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise UsageError(f"{where} is not valid YAML.", hint="Fix the YAML syntax.") from error
+    section = data.get("lint") if isinstance(data, dict) else None
+    try:
+        return LintSettings.model_validate(section or {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in ("lint", *first["loc"]))
+        raise UsageError(
+            f"{path}: {field}: {first['msg']}.",
+            hint="lint takes 'disable' (rule, paths) and 'external_secrets' "
+            "(namespace, name, keys).",
+        ) from error
+
+
+def _find_profile(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        candidate = directory / PROFILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,294 @@
+"""Lint reports as people and tools read them: rich, json, junit, markdown, sarif, github.
+
+Every renderer takes the same :class:`~glmctl.lint.engine.LintReport` and returns text (rich
+writes to a console). Findings never carry Secret values — only names and keys — so nothing
+here needs redacting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree as ET
+
+from glmctl import __version__
+from glmctl.context import OutputFormat
+from glmctl.lint.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from glmctl.context import Terminal
+    from glmctl.lint.engine import LintReport
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/geoffdavis/glmctl"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def render(report: LintReport, output: OutputFormat, terminal: Terminal) -> None:
+    """Write ``report`` to the terminal's stdout in the chosen format."""
+    if output is OutputFormat.RICH:
+        render_rich(report, terminal.console())
+        return
+    writers: dict[OutputFormat, Callable[[LintReport], str]] = {
+        OutputFormat.JSON: to_json,
+        OutputFormat.JUNIT: to_junit,
+        OutputFormat.MARKDOWN: to_markdown,
+        OutputFormat.SARIF: to_sarif,
+        OutputFormat.GITHUB: to_github,
+    }
+    text = writers[output](report)
+    terminal.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def summary(report: LintReport) -> str:
+    """One line: counts by severity, and how much was read."""
+    counts = [
+        _plural(report.count(Severity.ERROR), "error"),
+        _plural(report.count(Severity.WARNING), "warning"),
+        _plural(report.count(Severity.INFO), "note"),
+    ]
+    files = len({f.file for f in report.findings})
+    where = f" in {_plural(files, 'file')}" if report.findings else ""
+    return (
+        f"{', '.join(counts)}{where} ({_plural(report.objects, 'object')} from "
+        f"{_plural(report.files_read, 'file')} read)"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# -- rich ----------------------------------------------------------------------------------
+
+
+def render_rich(report: LintReport, console: Console) -> None:
+    """Findings grouped by file, each with its source line and fix, then a summary."""
+    from rich.text import Text
+
+    for file, group in groupby(report.findings, key=lambda f: f.file):
+        console.print(Text(file, style="bold underline"))
+        for finding in group:
+            for line in _rich_finding(report, finding):
+                console.print(line)
+        console.print()
+    style = "bold red" if report.failed else "bold green"
+    mark = "✗" if report.failed else "✓"
+    console.print(Text(f"{mark} {summary(report)}", style=style))
+
+
+def _rich_finding(report: LintReport, finding: Finding) -> Iterator[Any]:
+    from rich.text import Text
+
+    head = Text("  ")
+    head.append(f"{finding.severity.value:<7}", style=_STYLE[finding.severity])
+    head.append(f" {finding.line}:{finding.column}", style="bold")
+    head.append(f"  {finding.message}")
+    head.append(f"  [{finding.rule}]", style="dim")
+    yield head
+    if finding.object is not None:
+        yield Text(f"           {finding.object}", style="dim")
+    source = report.source_lines.get((finding.file, finding.line))
+    if source is not None and source.strip():
+        line = Text(f"    {finding.line:>5} │ ", style="dim")
+        line.append(source.rstrip())
+        yield line
+    if finding.fix:
+        yield Text(f"           fix: {finding.fix}", style="green")
+
+
+# -- json ----------------------------------------------------------------------------------
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as plain data (the json format's element, reused by preflight)."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "object": None
+        if finding.object is None
+        else {
+            "kind": finding.object.kind,
+            "namespace": finding.object.namespace,
+            "name": finding.object.name,
+        },
+        "message": finding.message,
+        "fix": finding.fix,
+    }
+
+
+def to_json(report: LintReport) -> str:
+    return json.dumps(
+        {
+            "findings": [finding_dict(f) for f in report.findings],
+            "summary": {
+                "errors": report.count(Severity.ERROR),
+                "warnings": report.count(Severity.WARNING),
+                "infos": report.count(Severity.INFO),
+                "suppressed": report.suppressed,
+                "objects": report.objects,
+                "files_read": report.files_read,
+                "failed": report.failed,
+            },
+        },
+        indent=2,
+    )
+
+
+# -- junit ---------------------------------------------------------------------------------
+
+
+def to_junit(report: LintReport) -> str:
+    """One test case per rule: it fails when the rule found an error."""
+    suite = ET.Element(
+        "testsuite",
+        name="glmctl lint",
+        tests=str(len(report.rules)),
+        failures=str(len({f.rule for f in report.findings if f.severity is Severity.ERROR})),
+        errors="0",
+        skipped="0",
+    )
+    by_rule = {rule: [f for f in report.findings if f.rule == rule] for rule in report.rules}
+    for rule_id, findings in by_rule.items():
+        case = ET.SubElement(suite, "testcase", classname="glmctl.lint", name=rule_id)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        if errors:
+            failure = ET.SubElement(
+                case, "failure", message=f"{_plural(len(errors), 'error')}", type=rule_id
+            )
+            failure.text = "\n".join(_plain(f) for f in errors)
+        others = [f for f in findings if f.severity is not Severity.ERROR]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join(_plain(f) for f in others)
+    suites = ET.Element("testsuites", name="glmctl")
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def _plain(finding: Finding) -> str:
+    fix = f" Fix: {finding.fix}" if finding.fix else ""
+    return f"{finding.file}:{finding.line}: {finding.severity.value}: {finding.message}{fix}"
+
+
+# -- markdown ------------------------------------------------------------------------------
+
+
+def to_markdown(report: LintReport) -> str:
+    lines = ["# glmctl lint", "", summary(report), ""]
+    if report.findings:
+        lines += [
+            "| severity | location | rule | message | fix |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {f.severity.value} | `{f.file}:{f.line}` | `{f.rule}` | {_md(f.message)} | "
+            f"{_md(f.fix or '')} |"
+            for f in report.findings
+        ]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# -- sarif ---------------------------------------------------------------------------------
+
+
+def sarif_log(report: LintReport) -> dict[str, Any]:
+    """The SARIF 2.1.0 log as data: one run, every rule described, one result per finding."""
+    rule_ids = list(report.rules)
+    rules = [
+        {
+            "id": rule.id,
+            "name": "".join(part.capitalize() for part in rule.id.split("-")),
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.docs},
+            "help": {"text": rule.docs},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        }
+        for rule in report.rules.values()
+    ]
+    results = [_sarif_result(f, rule_ids) for f in report.findings]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "glmctl",
+                        "informationUri": INFORMATION_URI,
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
+    text = finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": _SARIF_LEVEL[finding.severity],
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(finding.line, 1), "startColumn": finding.column},
+                }
+            }
+        ],
+    }
+    if finding.rule in rule_ids:
+        result["ruleIndex"] = rule_ids.index(finding.rule)
+    if finding.object is not None:
+        result["locations"][0]["logicalLocations"] = [
+            {
+                "name": finding.object.name,
+                "fullyQualifiedName": str(finding.object),
+                "kind": "object",
+            }
+        ]
+    return result
+
+
+def to_sarif(report: LintReport) -> str:
+    return json.dumps(sarif_log(report), indent=2)
+
+
+# -- github --------------------------------------------------------------------------------
+
+
+def to_github(report: LintReport) -> str:
+    """GitHub Actions workflow commands: each finding becomes an annotation on its line."""
+    lines = [
+        f"::{_GITHUB_LEVEL[f.severity]} file={_prop(f.file)},line={f.line},col={f.column},"
+        f"title={_prop(f.rule)}::{_data(f.message + (f' Fix: {f.fix}' if f.fix else ''))}"
+        for f in report.findings
+    ]
+    lines.append(summary(report))
+    return "\n".join(lines)
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
