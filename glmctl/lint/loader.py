@@ -149,6 +149,18 @@ class _Walker:
         self.manifests[rel] = found
         return found
 
+    def defines_source(self, kind: str, name: str) -> bool:
+        """Some file defines a source of this kind and name (reached or not).
+
+        A sourceRef to a source nobody defines is reported by a rule; its path is still
+        built from this repository, the likeliest intent, so that one typo gives one finding.
+        """
+        return any(
+            m.kind == kind and m.name == name and m.group == SOURCE_GROUP
+            for manifests in self.manifests.values()
+            for m in manifests
+        )
+
     # -- kustomize -----------------------------------------------------------------------
 
     def kustomization_file(self, directory: str) -> str | None:
@@ -444,7 +456,9 @@ def _build_flux_kustomization(
     kind, namespace, name = _source_key(owner)
     path = flux_path(owner)
     build = Build(owner=owner, path=path or "")
-    from_this_repo = kind == "GitRepository" and (any_git or (namespace, name) in repo_sources)
+    from_this_repo = kind == "GitRepository" and (
+        any_git or (namespace, name) in repo_sources or not walker.defines_source(kind, name)
+    )
     if not from_this_repo or path is None or not walker.files.is_dir(path):
         build.remote = True
         build.built = False

@@ -15,7 +15,16 @@ from typing import Any
 from glmctl.lint.context import ESO_GROUP, HELM_GROUP, LintContext, Producer, walk_strings
 from glmctl.lint.files import normalize
 from glmctl.lint.loader import flux_path, is_flux_kustomization
-from glmctl.lint.model import Build, Finding, Manifest, ObjectRef, Placed, Severity, line_at
+from glmctl.lint.model import (
+    Build,
+    Finding,
+    Manifest,
+    ObjectRef,
+    Placed,
+    Problem,
+    Severity,
+    line_at,
+)
 from glmctl.lint.registry import rule
 from glmctl.lint.yamlio import YList, YMap
 
@@ -237,13 +246,8 @@ def manifest_unknown_field(ctx: LintContext) -> Iterable[Finding]:
 )
 def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:
-        directory = str(PurePosixPath(problem.file).parent)
-        directory = "" if directory == "." else directory
         if problem.kind == "missing":
-            siblings = [PurePosixPath(f).name for f in ctx.model.files.children(directory)] + [
-                PurePosixPath(d).name for d in ctx.model.files.subdirectories(directory)
-            ]
-            guess = ctx.closest(PurePosixPath(problem.entry).name, siblings)
+            guess = _sibling_guess(ctx, problem)
             yield ctx.finding(
                 "kustomize-missing-resource",
                 E,
@@ -272,6 +276,33 @@ def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
                 "kustomize requires.",
                 fix="Add a kustomization.yaml there, or list its files instead.",
             )
+
+
+def _sibling_guess(ctx: LintContext, problem: Problem) -> str | None:
+    """The existing file or directory next to the kustomization a missing entry most resembles."""
+    directory = str(PurePosixPath(problem.file).parent)
+    directory = "" if directory == "." else directory
+    siblings = [PurePosixPath(f).name for f in ctx.model.files.children(directory)] + [
+        PurePosixPath(d).name for d in ctx.model.files.subdirectories(directory)
+    ]
+    return ctx.closest(PurePosixPath(problem.entry).name, siblings)
+
+
+def _misspelled_targets(ctx: LintContext) -> set[str]:
+    """Files a missing entry probably meant: the missing-resource finding already names them."""
+    found: set[str] = set()
+    for problem in ctx.model.problems:
+        guess = _sibling_guess(ctx, problem) if problem.kind == "missing" else None
+        if guess:
+            directory = str(PurePosixPath(problem.file).parent)
+            found.add(guess if directory == "." else f"{directory}/{guess}")
+    for owner in ctx.flux_kustomizations.values():
+        path = flux_path(owner)
+        if path is not None and not ctx.model.files.is_dir(path):
+            guess = ctx.closest(path, ctx.model.files.directories)
+            if guess:
+                found.update(ctx.model.files.files_under(guess))
+    return found
 
 
 @rule(
@@ -1214,9 +1245,11 @@ def _substitution_names(ctx: LintContext, owner: Placed, post: YMap) -> set[str]
 )
 def unreferenced_file(ctx: LintContext) -> Iterable[Finding]:
     reachable = ctx.model.reachable_files
+    misspelled = _misspelled_targets(ctx)
     for rel, manifests in sorted(ctx.model.manifests.items()):
         if (
             rel in reachable
+            or rel in misspelled
             or rel in ctx.model.listed_files
             or rel in ctx.model.commented_entries
             or not any(m.is_object for m in manifests)
