@@ -773,6 +773,7 @@ class Reference:
     user: Placed
     line: int
     what: str
+    key_line: int | None = None  # where the key is named, when not on ``line``
 
 
 def _references(ctx: LintContext) -> Iterator[Reference]:
@@ -868,10 +869,20 @@ def _pod_spec(manifest: Manifest) -> YMap | None:
 
 
 def _pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
-    def ref(name: Any, key: Any, optional: Any, line: int, what: str) -> Iterator[Reference]:
+    def ref(
+        name: Any, key: Any, optional: Any, line: int, what: str, key_line: int | None = None
+    ) -> Iterator[Reference]:
         if _text(name):
             yield Reference(
-                "Secret", obj.namespace, name, _text(key), optional is True, obj, line, what
+                "Secret",
+                obj.namespace,
+                name,
+                _text(key),
+                optional is True,
+                obj,
+                line,
+                what,
+                key_line,
             )
 
     for field in ("initContainers", "containers", "ephemeralContainers"):
@@ -889,12 +900,14 @@ def _pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
                         "name",
                         default=obj.manifest.line,
                     )
+                    key_line = secret.line_of("key") if "key" in secret else None
                     yield from ref(
                         secret.get("name"),
                         secret.get("key"),
                         secret.get("optional"),
                         line,
                         "env secretKeyRef",
+                        key_line,
                     )
             for i, env_from in _items(container.get("envFrom")):
                 secret = env_from.get("secretRef")
@@ -1008,7 +1021,7 @@ def _check_key(ctx: LintContext, ref: Reference, found: list[Producer]) -> Itera
         "secret-key-missing",
         E,
         ref.user.manifest,
-        ref.line,
+        ref.key_line or ref.line,
         f"{ref.what} reads key '{ref.key}' of {ref.kind} '{ref.namespace}/{ref.name}', which its "
         f"{found[0].how} does not yield.",
         obj=ref.user.ref,

@@ -111,7 +111,7 @@ class _Converter:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged = self.convert(value_node, parent_key)
                 for source in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(source, YMap):
+                    if isinstance(source, YMap) and source is not result:
                         for key, value in source.items():
                             result.setdefault(key, value)
                             result.key_lines.setdefault(key, source.line_of(key))

@@ -84,23 +84,27 @@ def render_rich(report: LintReport, console: Console) -> None:
 
 
 def _rich_finding(report: LintReport, finding: Finding) -> Iterator[Any]:
+    """Head (severity, place, rule, object), message, source line, fix; wrapped lines indent."""
+    from rich.padding import Padding
     from rich.text import Text
 
     head = Text("  ")
     head.append(f"{finding.severity.value:<7}", style=_STYLE[finding.severity])
     head.append(f" {finding.line}:{finding.column}", style="bold")
-    head.append(f"  {finding.message}")
-    head.append(f"  [{finding.rule}]", style="dim")
-    yield head
+    head.append(f"  {finding.rule}", style="dim")
     if finding.object is not None:
-        yield Text(f"           {finding.object}", style="dim")
+        head.append(f"  {finding.object}", style="dim")
+    yield head
+    yield Padding(Text(finding.message), (0, 0, 0, 11), expand=False)
     source = report.source_lines.get((finding.file, finding.line))
     if source is not None and source.strip():
         line = Text(f"    {finding.line:>5} │ ", style="dim")
         line.append(source.rstrip())
+        line.no_wrap = True
+        line.overflow = "ellipsis"
         yield line
     if finding.fix:
-        yield Text(f"           fix: {finding.fix}", style="green")
+        yield Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 11), expand=False)
 
 
 # -- json ----------------------------------------------------------------------------------
