@@ -41,6 +41,7 @@ class LintContext:
     def __init__(self, model: RepoModel, settings: LintSettings) -> None:
         self.model = model
         self.settings = settings
+        self.memo: dict[str, Any] = {}  # results rules share within one run
 
     # -- findings ------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class LintContext:
     def unreachable_producers(self) -> dict[tuple[str, str], list[Producer]]:
         """(kind, name) → producers in files no kustomization reaches."""
         index: dict[tuple[str, str], list[Producer]] = {}
-        for manifest in self.model.unreachable_manifests():
+        for manifest in self.model.unreachable_manifests:
             for producer in producers_of(manifest, manifest.namespace):
                 index.setdefault((producer.kind, producer.name), []).append(producer)
         return index
@@ -250,24 +251,41 @@ def is_flux_group(manifest: Manifest) -> bool:
     return manifest.group == FLUX_KUSTOMIZE_GROUP
 
 
-def walk_strings(node: Any, line: int) -> Iterable[tuple[str, int]]:
-    """Every string value below ``node`` with the line it sits on (aliases visited once)."""
-    stack: list[tuple[Any, int]] = [(node, line)]
+def walk_strings(node: Any, line: int, needle: str = "") -> list[tuple[str, int]]:
+    """String values below ``node`` containing ``needle``, with their lines.
+
+    Aliased containers are visited once, so a "billion laughs" document stays cheap.
+    """
+    found: list[tuple[str, int]] = []
     visited: set[int] = set()
+    stack: list[tuple[Any, int]] = [(node, line)]
     while stack:
         value, at = stack.pop()
-        if isinstance(value, str):
-            yield value, at
-        elif isinstance(value, (dict, list)):
-            if id(value) in visited:
-                continue
-            visited.add(id(value))
-            if isinstance(value, YMap):
-                stack.extend((v, value.line_of(k)) for k, v in value.items())
-            elif isinstance(value, dict):
-                stack.extend((v, at) for v in value.values())
-            else:
-                lines = getattr(value, "item_lines", None)
-                stack.extend(
-                    (v, lines[i] if lines and i < len(lines) else at) for i, v in enumerate(value)
-                )
+        if id(value) in visited:
+            continue
+        visited.add(id(value))
+        if isinstance(value, YMap):
+            lines = value.key_lines
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if needle in item:
+                        found.append((item, lines.get(key, at)))
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, lines.get(key, at)))
+        elif isinstance(value, list):
+            item_lines = getattr(value, "item_lines", None)
+            for index, item in enumerate(value):
+                where = item_lines[index] if item_lines and index < len(item_lines) else at
+                if isinstance(item, str):
+                    if needle in item:
+                        found.append((item, where))
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, where))
+        elif isinstance(value, dict):
+            stack.extend((item, at) for item in value.values() if isinstance(item, (dict, list)))
+            found.extend(
+                (item, at) for item in value.values() if isinstance(item, str) and needle in item
+            )
+        elif isinstance(value, str) and needle in value:
+            found.append((value, at))
+    return found

@@ -7,8 +7,10 @@ The public entry point is :func:`lint_repository`; ``glmctl lint`` and ``glmctl 
 from __future__ import annotations
 
 import fnmatch
+import gc
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +47,29 @@ class LintReport:
 
 def lint_repository(root: Path, settings: LintSettings | None = None) -> LintReport:
     """Lint the GitOps repository at ``root``; never raises on the repository's content."""
-    settings = settings or LintSettings()
+    with _no_cyclic_gc():
+        return _lint(root, settings or LintSettings())
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the model is built.
+
+    Parsing creates hundreds of thousands of small containers that all live until the end
+    of the run; the collector rescanning them again and again cost as much as the parsing
+    itself (measured on the 5,000-manifest benchmark). Nothing here makes reference cycles
+    that need collecting before the run ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint(root: Path, settings: LintSettings) -> LintReport:
     rules = all_rules()
     model = load_repository(root)
     ctx = LintContext(model, settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from glmctl.lint.yamlio import Parsed, parse_documents
 
@@ -87,20 +87,16 @@ class RepoFiles:
         listing = git_listing(root)
         in_git = listing is not None
         names = listing if listing is not None else _walk_disk(root)
-        files = frozenset(name for name in names if (root / name).is_file())
+        base = f"{root}{os.sep}"
+        files = frozenset(name for name in names if os.path.isfile(base + name))
         directories = {""}
-        for name in files:
-            parent = PurePosixPath(name).parent
-            while str(parent) != ".":
-                key = str(parent)
-                if key in directories:
-                    break
-                directories.add(key)
-                parent = parent.parent
         by_dir: dict[str, list[str]] = {}
         for name in sorted(files):
-            folder = str(PurePosixPath(name).parent)
-            by_dir.setdefault("" if folder == "." else folder, []).append(name)
+            folder = parent_dir(name)
+            by_dir.setdefault(folder, []).append(name)
+            while folder and folder not in directories:
+                directories.add(folder)
+                folder = parent_dir(folder)
         return cls(root, files, frozenset(directories), in_git, by_dir)
 
     def is_file(self, rel: str) -> bool:
@@ -119,7 +115,8 @@ class RepoFiles:
         if cached is None:
             self.reads += 1
             try:
-                cached = (self.root / rel).read_bytes().decode("utf-8", errors="replace")
+                with open(f"{self.root}{os.sep}{rel}", "rb") as handle:
+                    cached = handle.read().decode("utf-8", errors="replace")
             except OSError as error:
                 cached = ""
                 log.debug("cannot read %s: %s", rel, error)
@@ -154,6 +151,16 @@ class RepoFiles:
             for name in self.directories
             if name and name.startswith(prefix) and "/" not in name[len(prefix) :]
         )
+
+
+def parent_dir(rel: str) -> str:
+    """``a/b/c.yaml`` → ``a/b``; a top-level name → "" (string work: this runs per file)."""
+    return rel.rpartition("/")[0]
+
+
+def base_name(rel: str) -> str:
+    """``a/b/c.yaml`` → ``c.yaml``."""
+    return rel.rpartition("/")[2]
 
 
 def normalize(base: str, entry: str) -> str | None:

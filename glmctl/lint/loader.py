@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from glmctl.lint.files import RepoFiles, normalize
+from glmctl.lint.files import RepoFiles, base_name, normalize, parent_dir
 from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem
 from glmctl.lint.yamlio import ParseError, YList, YMap
 
@@ -67,17 +68,19 @@ class RepoModel:
     bootstrap: Placed | None
     repo_sources: set[tuple[str | None, str]]
 
-    @property
-    def reachable_files(self) -> set[str]:
+    @cached_property
+    def reachable_files(self) -> frozenset[str]:
+        """Files some Flux Kustomization's build reads (computed once: rules ask often)."""
         found: set[str] = set()
         for build in self.builds:
             found |= build.files
-        return found
+        return frozenset(found)
 
     def placed(self) -> list[Placed]:
         """Every object the walk reached, once per build that produces it."""
         return [obj for build in self.builds for obj in build.objects]
 
+    @cached_property
     def unreachable_manifests(self) -> list[Manifest]:
         """Objects in files that no kustomization reaches: Flux never applies them."""
         reachable = self.reachable_files
@@ -92,9 +95,7 @@ class RepoModel:
 
 def _chart_directories(files: RepoFiles) -> list[str]:
     return sorted(
-        str(PurePosixPath(rel).parent)
-        for rel in files.files
-        if "/" in rel and PurePosixPath(rel).name == "Chart.yaml"
+        parent_dir(rel) for rel in files.files if "/" in rel and base_name(rel) == "Chart.yaml"
     )
 
 
@@ -120,6 +121,7 @@ class _Walker:
         self.resource_files: set[str] = set()
         self._dirs: dict[str, _DirBuild] = {}
         self._in_progress: set[str] = set()
+        self._sources: set[tuple[str, str]] | None = None
 
     # -- files -------------------------------------------------------------------------
 
@@ -155,11 +157,14 @@ class _Walker:
         A sourceRef to a source nobody defines is reported by a rule; its path is still
         built from this repository, the likeliest intent, so that one typo gives one finding.
         """
-        return any(
-            m.kind == kind and m.name == name and m.group == SOURCE_GROUP
-            for manifests in self.manifests.values()
-            for m in manifests
-        )
+        if self._sources is None:
+            self._sources = {
+                (m.kind, m.name)
+                for manifests in self.manifests.values()
+                for m in manifests
+                if m.group == SOURCE_GROUP
+            }
+        return (kind, name) in self._sources
 
     # -- kustomize -----------------------------------------------------------------------
 
@@ -197,7 +202,7 @@ class _Walker:
                 if manifest.is_object:
                     result.objects.append(Placed(manifest, manifest.namespace))
         for sub in self.files.subdirectories(directory):
-            if is_skipped(sub, self.chart_dirs) or PurePosixPath(sub).name == "templates":
+            if is_skipped(sub, self.chart_dirs) or base_name(sub) == "templates":
                 continue
             self._merge(result, self.build_directory(sub), None)
         return result
@@ -334,7 +339,7 @@ def _generated_object(kind: str, entry: YMap, line: int) -> YMap:
             keys[literal.split("=", 1)[0]] = ""
     for path in entry.get("files") or []:
         if isinstance(path, str):
-            name = path.split("=", 1)[0] if "=" in path else PurePosixPath(path).name
+            name = path.split("=", 1)[0] if "=" in path else base_name(path)
             keys[name] = ""
     metadata: dict[str, Any] = {"name": entry["name"]}
     if isinstance(entry.get("namespace"), str):
@@ -386,7 +391,7 @@ def _find_bootstrap(walker: _Walker) -> Placed | None:
         and manifest.name == "flux-system"
         and manifest.namespace in (None, "flux-system")
     ]
-    candidates.sort(key=lambda m: (PurePosixPath(m.file).name != "gotk-sync.yaml", m.file))
+    candidates.sort(key=lambda m: (base_name(m.file) != "gotk-sync.yaml", m.file))
     return Placed(candidates[0], "flux-system") if candidates else None
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from glmctl.lint.context import ESO_GROUP, HELM_GROUP, LintContext, Producer, walk_strings
-from glmctl.lint.files import normalize
+from glmctl.lint.files import base_name, normalize, parent_dir
 from glmctl.lint.loader import flux_path, is_flux_kustomization
 from glmctl.lint.model import (
     Build,
@@ -170,7 +169,7 @@ def yaml_duplicate_key(ctx: LintContext) -> Iterable[Finding]:
 def _manifest_docs(ctx: LintContext) -> Iterator[Manifest]:
     """Mappings in reached files that are meant as manifests (kustomization files excluded)."""
     for rel in sorted(ctx.model.reachable_files):
-        if PurePosixPath(rel).name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        if base_name(rel) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
             continue
         for manifest in ctx.model.manifests.get(rel, []):
             meant = rel in ctx.model.resource_files or any(
@@ -280,12 +279,11 @@ def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
 
 def _sibling_guess(ctx: LintContext, problem: Problem) -> str | None:
     """The existing file or directory next to the kustomization a missing entry most resembles."""
-    directory = str(PurePosixPath(problem.file).parent)
-    directory = "" if directory == "." else directory
-    siblings = [PurePosixPath(f).name for f in ctx.model.files.children(directory)] + [
-        PurePosixPath(d).name for d in ctx.model.files.subdirectories(directory)
+    directory = parent_dir(problem.file)
+    siblings = [base_name(f) for f in ctx.model.files.children(directory)] + [
+        base_name(d) for d in ctx.model.files.subdirectories(directory)
     ]
-    return ctx.closest(PurePosixPath(problem.entry).name, siblings)
+    return ctx.closest(base_name(problem.entry), siblings)
 
 
 def _misspelled_targets(ctx: LintContext) -> set[str]:
@@ -294,8 +292,8 @@ def _misspelled_targets(ctx: LintContext) -> set[str]:
     for problem in ctx.model.problems:
         guess = _sibling_guess(ctx, problem) if problem.kind == "missing" else None
         if guess:
-            directory = str(PurePosixPath(problem.file).parent)
-            found.add(guess if directory == "." else f"{directory}/{guess}")
+            directory = parent_dir(problem.file)
+            found.add(f"{directory}/{guess}" if directory else guess)
     for owner in ctx.flux_kustomizations.values():
         path = flux_path(owner)
         if path is not None and not ctx.model.files.is_dir(path):
@@ -600,7 +598,7 @@ def _health_check_fix(
     same_name = [o for o in produced if o.manifest.name == name]
     if same_name:
         return f"It is produced in namespace '{same_name[0].namespace}': fix the namespace."
-    for manifest in ctx.model.unreachable_manifests():
+    for manifest in ctx.model.unreachable_manifests:
         if manifest.kind == kind and manifest.name == name:
             if manifest.file in ctx.model.commented_entries:
                 return (
@@ -706,11 +704,7 @@ def helmrelease_chart_missing(ctx: LintContext) -> Iterable[Finding]:
             f"{rel}/Chart.yaml" if rel else "Chart.yaml"
         ):
             continue
-        charts = [
-            str(PurePosixPath(f).parent)
-            for f in ctx.model.files.files
-            if PurePosixPath(f).name == "Chart.yaml"
-        ]
+        charts = [parent_dir(f) for f in ctx.model.files.files if base_name(f) == "Chart.yaml"]
         guess = ctx.closest(rel or path, charts)
         yield ctx.finding(
             "helmrelease-chart-missing",
@@ -776,7 +770,15 @@ class Reference:
     key_line: int | None = None  # where the key is named, when not on ``line``
 
 
-def _references(ctx: LintContext) -> Iterator[Reference]:
+def _references(ctx: LintContext) -> list[Reference]:
+    """Every Secret/ConfigMap reference of the reached objects, collected once per run."""
+    found = ctx.memo.get("references")
+    if found is None:
+        found = ctx.memo["references"] = list(_collect_references(ctx))
+    return list(found)
+
+
+def _collect_references(ctx: LintContext) -> Iterator[Reference]:
     for obj in ctx.placed:
         manifest = obj.manifest
         if manifest.kind == "HelmRelease" and manifest.group == HELM_GROUP:
@@ -1208,9 +1210,7 @@ def substitute_undefined(ctx: LintContext) -> Iterable[Finding]:
                 and annotations.get(SUBSTITUTE_ANNOTATION) == "disabled"
             ):
                 continue
-            for text, line in walk_strings(obj.manifest.body, obj.manifest.line):
-                if "${" not in text:
-                    continue
+            for text, line in walk_strings(obj.manifest.body, obj.manifest.line, "${"):
                 for name in _VARIABLE.findall(text):
                     if name not in defined:
                         yield ctx.finding(

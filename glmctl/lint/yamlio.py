@@ -16,9 +16,48 @@ from typing import Any
 import yaml
 
 try:  # libyaml is almost always there; the pure-Python loader is the slow fallback
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_ScalarNode = yaml.ScalarNode
+_MappingNode = yaml.MappingNode
+_SequenceNode = yaml.SequenceNode
+# A plain scalar is a string unless it starts like a number/special form or is one of the
+# YAML 1.1 words for booleans and null; only those go through the regex resolver.
+_MAYBE_TYPED_START = frozenset("0123456789-+.~<=")
+_TYPED_WORDS = frozenset(
+    {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE"}
+    | {"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
+)
+
+
+class _Loader(_BaseLoader):
+    """libyaml's composer with a cheaper tag resolver.
+
+    The composer asks Python to resolve every scalar's tag, and the stock resolver runs a
+    list of regexes each time; most scalars in manifests are names, which this answers
+    without a regex. Path resolvers are never registered, so their hooks do nothing.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if (
+            kind is yaml.ScalarNode
+            and implicit[0]
+            and value
+            and value[0] not in _MAYBE_TYPED_START
+            and value not in _TYPED_WORDS
+        ):
+            return _STR
+        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 class YMap(dict[str, Any]):
@@ -92,48 +131,62 @@ class _Converter:
     seen: dict[int, Any] = field(default_factory=dict)
 
     def convert(self, node: yaml.Node, parent_key: str | None = None) -> Any:
+        cls = node.__class__
+        if cls is _ScalarNode:
+            return node.value if node.tag == _STR else _scalar(node)
         known = self.seen.get(id(node))
         if known is not None:
             return known
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, parent_key)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node, parent_key)
+        if cls is _MappingNode or isinstance(node, yaml.MappingNode):
+            return self._mapping(node, parent_key)  # type: ignore[arg-type]
+        if cls is _SequenceNode or isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, parent_key)  # type: ignore[arg-type]
         return _scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, parent_key: str | None) -> YMap:
         result = YMap()
         result.line = node.start_mark.line + 1
-        result.key_lines = {}
+        key_lines: dict[str, int] = {}
+        result.key_lines = key_lines
         self.seen[id(node)] = result
         explicit: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.convert(value_node, parent_key)
-                for source in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(source, YMap) and source is not result:
-                        for key, value in source.items():
-                            result.setdefault(key, value)
-                            result.key_lines.setdefault(key, source.line_of(key))
+            tag = key_node.tag
+            if tag == _MERGE:
+                self._merge(result, self.convert(value_node, parent_key))
                 continue
-            key = _key_text(self.convert(key_node))
+            key = key_node.value if tag == _STR else _key_text(self.convert(key_node))
             line = key_node.start_mark.line + 1
             if key in explicit:
                 column = key_node.start_mark.column + 1
                 self.duplicates.append(DuplicateKey(key, line, column, explicit[key], parent_key))
             explicit[key] = line
-            result[key] = self.convert(value_node, key)
-            result.key_lines[key] = line
+            if value_node.__class__ is _ScalarNode and value_node.tag == _STR:
+                result[key] = value_node.value
+            else:
+                result[key] = self.convert(value_node, key)
+            key_lines[key] = line
         return result
+
+    @staticmethod
+    def _merge(result: YMap, merged: Any) -> None:
+        """``<<: *base``: keys the mapping does not set itself come from the merged ones."""
+        for source in merged if isinstance(merged, list) else [merged]:
+            if isinstance(source, YMap) and source is not result:
+                for key, value in source.items():
+                    result.setdefault(key, value)
+                    result.key_lines.setdefault(key, source.line_of(key))
 
     def _sequence(self, node: yaml.SequenceNode, parent_key: str | None) -> YList:
         result = YList()
         result.line = node.start_mark.line + 1
-        result.item_lines = []
+        item_lines: list[int] = []
+        result.item_lines = item_lines
         self.seen[id(node)] = result
+        convert = self.convert
         for item in node.value:
-            result.append(self.convert(item, parent_key))
-            result.item_lines.append(item.start_mark.line + 1)
+            result.append(convert(item, parent_key))
+            item_lines.append(item.start_mark.line + 1)
         return result
 
 
