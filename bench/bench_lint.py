@@ -7,6 +7,7 @@ under 2 s. Run with ``.venv/bin/python bench/bench_lint.py``.
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
@@ -147,10 +148,15 @@ def generate(root: Path) -> int:
     return documents
 
 
-def timed(command: list[str]) -> tuple[float, int]:
+def timed(command: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, exit code, and CPU seconds (user + system) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, completed.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, completed.returncode, cpu
 
 
 def main() -> int:
@@ -161,12 +167,15 @@ def main() -> int:
         documents = generate(root)
         baseline = statistics.median(timed([sys.executable, "-c", "pass"])[0] for _ in range(RUNS))
         runs = [timed([str(glmctl), "lint", str(root), "-o", "json"]) for _ in range(RUNS)]
-    codes = {code for _, code in runs}
-    median = statistics.median(seconds for seconds, _ in runs)
+    codes = {code for _, code, _ in runs}
+    median = statistics.median(seconds for seconds, _, _ in runs)
+    cpu = statistics.median(seconds for _, _, seconds in runs)
+    load = os.getloadavg()[0]
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"glmctl lint: {documents} manifests in {KUSTOMIZATIONS} kustomizations")
-    print(f"  runs: {', '.join(f'{s:.2f}s' for s, _ in runs)} (exit codes {sorted(codes)})")
+    print(f"  runs: {', '.join(f'{s:.2f}s' for s, _, _ in runs)} (exit codes {sorted(codes)})")
     print(f"  median wall time: {median:.2f}s (target < {TARGET_SECONDS:.1f}s)")
+    print(f"  median CPU time:  {cpu:.2f}s (load average {load:.1f} on {os.cpu_count()} CPUs)")
     print(f"  python -c pass:   {baseline:.3f}s  ratio: {median / baseline:.0f}x")
     print(f"  peak RSS:         {peak_kib / 1024:.0f} MiB")
     return 0 if codes == {0} else 1

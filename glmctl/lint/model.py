@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from glmctl.lint.yamlio import YMap
@@ -91,33 +92,33 @@ class Manifest:
     body: YMap
     index: int  # position of the document in its file
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         return _text(self.body.get("apiVersion"))
 
-    @property
+    @cached_property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return _text(self.body.get("kind"))
 
-    @property
+    @cached_property
     def metadata(self) -> YMap:
         meta = self.body.get("metadata")
         return meta if isinstance(meta, YMap) else _empty_map(self.line)
 
-    @property
+    @cached_property
     def name(self) -> str:
         return _text(self.metadata.get("name"))
 
-    @property
+    @cached_property
     def namespace(self) -> str | None:
         value = self.metadata.get("namespace")
         return value if isinstance(value, str) and value else None
 
-    @property
+    @cached_property
     def spec(self) -> YMap:
         spec = self.body.get("spec")
         return spec if isinstance(spec, YMap) else _empty_map(self.line)
