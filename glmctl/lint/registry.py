@@ -46,6 +46,8 @@ def rule(rule_id: str, severity: Severity, summary: str, docs: str) -> Callable[
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, with the rule modules imported so that they have registered."""
-    from glmctl.lint import rules  # noqa: F401  (import registers the rules)
+    from glmctl.lint import rules  # importing the package registers every rule
 
-    return RULES
+    rank = {f"{rules.__name__}.{group}": index for index, group in enumerate(rules.GROUPS)}
+    ordered = sorted(RULES.values(), key=lambda r: rank.get(r.check.__module__, len(rank)))
+    return {r.id: r for r in ordered}

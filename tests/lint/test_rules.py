@@ -177,6 +177,13 @@ CASES = [
         "ConfigMap 'flux-system/gitops-lifecycle-values'", "gitops-lifecycle-management-values",
     ),
     Case(
+        "flux-substitute-from-missing",
+        (Edit("clusters/home-ops/infrastructure/authentik.yaml", "",
+              "    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-setings\n"),),
+        "flux-substitute-from-missing", E, "clusters/home-ops/infrastructure/authentik.yaml",
+        "- kind: ConfigMap", "ConfigMap 'flux-system/cluster-setings'",
+    ),
+    Case(
         "secret-missing (typo)",
         (Edit(RADIUS_JOB, "name: authentik-admin-token", "name: authentik-admin-tokn"),),
         "secret-missing", W, RADIUS_JOB, "authentik-admin-tokn",

@@ -1,0 +1,143 @@
+"""Rule group 1: YAML that parses, and manifests that say what they are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from glmctl.lint.context import LintContext
+from glmctl.lint.files import base_name
+from glmctl.lint.model import (
+    Finding,
+    Manifest,
+    ObjectRef,
+)
+from glmctl.lint.registry import rule
+from glmctl.lint.rules.common import (
+    KNOWN_TOP_LEVEL,
+    LABEL_MAPS,
+    STRICT_GROUPS,
+    E,
+    W,
+    text_of,
+)
+
+# -- 1. YAML and manifest shape ------------------------------------------------------------
+
+
+def _reached(ctx: LintContext, rel: str) -> bool:
+    return rel in ctx.model.reachable_files or rel in ctx.model.listed_files
+
+
+@rule(
+    "yaml-syntax",
+    E,
+    "YAML that does not parse",
+    "Flux cannot build a kustomization containing a file that is not YAML. In a file no "
+    "kustomization reaches it is only a warning.",
+)
+def yaml_syntax(ctx: LintContext) -> Iterable[Finding]:
+    for rel, error in ctx.model.parse_errors.items():
+        last = max(len(ctx.model.files.lines(rel)), 1)
+        severity = E if _reached(ctx, rel) else W
+        where = "" if severity is E else " (in a file no kustomization lists)"
+        yield ctx.finding(
+            "yaml-syntax",
+            severity,
+            rel,
+            min(error.line, last),
+            f"YAML does not parse{where}: {error.message}.",
+            column=error.column,
+        )
+
+
+@rule(
+    "yaml-duplicate-key",
+    E,
+    "A key repeated in one mapping",
+    "YAML leaves duplicate keys undefined; Kubernetes keeps the last one silently.",
+)
+def yaml_duplicate_key(ctx: LintContext) -> Iterable[Finding]:
+    for rel in ctx.model.manifests:
+        severity = E if _reached(ctx, rel) else W
+        for doc in ctx.model.files.parsed(rel).documents:
+            for dup in doc.duplicates:
+                if dup.parent_key in LABEL_MAPS:
+                    continue
+                yield ctx.finding(
+                    "yaml-duplicate-key",
+                    severity,
+                    rel,
+                    dup.line,
+                    f"Key '{dup.key}' appears twice in one mapping (first at line "
+                    f"{dup.first_line}); only the last one counts.",
+                    fix=f"Remove one of the two '{dup.key}' entries.",
+                    column=dup.column,
+                )
+
+
+def _manifest_docs(ctx: LintContext) -> Iterator[Manifest]:
+    """Mappings in reached files that are meant as manifests (kustomization files excluded)."""
+    for rel in sorted(ctx.model.reachable_files):
+        if base_name(rel) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            continue
+        for manifest in ctx.model.manifests.get(rel, []):
+            meant = rel in ctx.model.resource_files or any(
+                key in manifest.body for key in ("kind", "metadata", "spec")
+            )
+            if meant:
+                yield manifest
+
+
+def _near_miss(key: str) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, sorted(KNOWN_TOP_LEVEL), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+@rule(
+    "manifest-required-field",
+    E,
+    "A manifest without apiVersion or kind",
+    "kustomize rejects a resource that does not say what it is.",
+)
+def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
+    for manifest in _manifest_docs(ctx):
+        typos = {_near_miss(key) for key in manifest.body if key not in KNOWN_TOP_LEVEL}
+        for field in ("apiVersion", "kind"):
+            if not text_of(manifest.body.get(field)) and field not in typos:
+                yield ctx.finding(
+                    "manifest-required-field",
+                    E,
+                    manifest,
+                    manifest.line,
+                    f"This manifest has no '{field}'.",
+                    fix=f"Add '{field}:' at the top of the document.",
+                )
+
+
+@rule(
+    "manifest-unknown-field",
+    E,
+    "An unknown top-level key in a manifest",
+    "A typo such as 'aapiVersion' or 'metdata' makes the API server drop or reject the field.",
+)
+def manifest_unknown_field(ctx: LintContext) -> Iterable[Finding]:
+    for manifest in _manifest_docs(ctx):
+        strict = manifest.group in STRICT_GROUPS
+        for key in manifest.body:
+            if key in KNOWN_TOP_LEVEL:
+                continue
+            guess = _near_miss(key)
+            if guess is None and not strict:
+                continue
+            hint = f"; did you mean '{guess}'?" if guess else "."
+            yield ctx.finding(
+                "manifest-unknown-field",
+                E,
+                manifest,
+                manifest.body.line_of(key),
+                f"Unknown top-level key '{key}'{hint}",
+                obj=ObjectRef(manifest.kind or "?", manifest.namespace, manifest.name or "?"),
+                fix=f"Rename '{key}' to '{guess}'." if guess else f"Remove '{key}'.",
+            )
