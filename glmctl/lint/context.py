@@ -83,11 +83,16 @@ class LintContext:
 
     @cached_property
     def flux_kustomizations(self) -> dict[tuple[str | None, str], Placed]:
-        return {
+        """Reached Flux Kustomizations, and the bootstrap one even if its path was not found."""
+        found = {
             (o.namespace, o.manifest.name): o
             for o in self.placed
             if is_flux_kustomization(o.manifest)
         }
+        root = self.model.bootstrap
+        if root is not None:
+            found.setdefault((root.namespace, root.manifest.name), root)
+        return found
 
     @cached_property
     def helmreleases(self) -> dict[tuple[str | None, str], Placed]:

@@ -36,6 +36,11 @@ def is_remote(entry: str) -> bool:
     return bool(_REMOTE.match(entry)) or "?ref=" in entry
 
 
+def is_kustomize_config(rel: str) -> bool:
+    """kustomization.yaml and friends: kustomize's input, not objects Flux applies."""
+    return base_name(rel) in KUSTOMIZATION_FILES
+
+
 def is_yaml_file(rel: str) -> bool:
     return rel.endswith((".yaml", ".yml"))
 
@@ -87,7 +92,7 @@ class RepoModel:
         return [
             manifest
             for rel, manifests in self.manifests.items()
-            if rel not in reachable
+            if rel not in reachable and not is_kustomize_config(rel)
             for manifest in manifests
             if manifest.is_object
         ]

@@ -75,7 +75,7 @@ def render_rich(report: LintReport, console: Console) -> None:
     for file, group in groupby(report.findings, key=lambda f: f.file):
         console.print(Text(file, style="bold underline"))
         for finding in group:
-            for line in _rich_finding(report, finding):
+            for line in _rich_finding(report, finding, console.width):
                 console.print(line)
         console.print()
     style = "bold red" if report.failed else "bold green"
@@ -83,9 +83,8 @@ def render_rich(report: LintReport, console: Console) -> None:
     console.print(Text(f"{mark} {summary(report)}", style=style))
 
 
-def _rich_finding(report: LintReport, finding: Finding) -> Iterator[Any]:
+def _rich_finding(report: LintReport, finding: Finding, width: int) -> Iterator[Any]:
     """Head (severity, place, rule, object), message, source line, fix; wrapped lines indent."""
-    from rich.padding import Padding
     from rich.text import Text
 
     head = Text("  ")
@@ -95,7 +94,8 @@ def _rich_finding(report: LintReport, finding: Finding) -> Iterator[Any]:
     if finding.object is not None:
         head.append(f"  {finding.object}", style="dim")
     yield head
-    yield Padding(Text(finding.message), (0, 0, 0, 11), expand=False)
+    for text in _indented(finding.message, width):
+        yield Text(text)
     source = report.source_lines.get((finding.file, finding.line))
     if source is not None and source.strip():
         line = Text(f"    {finding.line:>5} │ ", style="dim")
@@ -104,7 +104,21 @@ def _rich_finding(report: LintReport, finding: Finding) -> Iterator[Any]:
         line.overflow = "ellipsis"
         yield line
     if finding.fix:
-        yield Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 11), expand=False)
+        for text in _indented(f"fix: {finding.fix}", width):
+            yield Text(text, style="green")
+
+
+def _indented(text: str, width: int, indent: int = 11) -> list[str]:
+    """Wrap ``text`` under the finding's head, every line indented the same."""
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=max(width, indent + 20),
+        initial_indent=" " * indent,
+        subsequent_indent=" " * indent,
+        break_on_hyphens=False,
+    )
 
 
 # -- json ----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def flux_path_missing(ctx: LintContext) -> Iterable[Finding]:
         if path is not None and ctx.model.files.is_dir(path):
             continue
         raw = manifest.spec.get("path")
-        guess = ctx.closest(path or str(raw), ctx.model.files.directories)
+        guess = _closest_directory(ctx, path or str(raw))
         yield ctx.finding(
             "flux-path-missing",
             E,
@@ -80,11 +80,24 @@ def flux_source_missing(ctx: LintContext) -> Iterable[Finding]:
         kind = text_of(ref.get("kind")) or "GitRepository"
         name = text_of(ref.get("name")) or ""
         namespace = text_of(ref.get("namespace")) or owner.namespace
-        if (kind, namespace, name) in sources:
+        if (kind, namespace, name) in sources or _is_bootstrap_source(ctx, owner):
             continue
         yield missing_source(
             ctx, "flux-source-missing", owner, ("spec", "sourceRef"), kind, namespace, name, sources
         )
+
+
+def _closest_directory(ctx: LintContext, path: str) -> str | None:
+    """A directory ending in ``path`` (repository checked out one level too high), else the
+    most similar name."""
+    endings = sorted(d for d in ctx.model.files.directories if d.endswith(f"/{path}"))
+    return endings[0] if endings else ctx.closest(path, ctx.model.files.directories)
+
+
+def _is_bootstrap_source(ctx: LintContext, owner: Placed) -> bool:
+    """The bootstrap Kustomization's source is this repository, by definition."""
+    root = ctx.model.bootstrap
+    return root is not None and root.manifest is owner.manifest
 
 
 def missing_source(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from glmctl.lint.context import LintContext
+from glmctl.lint.loader import is_kustomize_config
 from glmctl.lint.model import (
     Finding,
 )
@@ -33,6 +34,7 @@ def unreferenced_file(ctx: LintContext) -> Iterable[Finding]:
             or rel in misspelled
             or rel in ctx.model.listed_files
             or rel in ctx.model.commented_entries
+            or is_kustomize_config(rel)
             or not any(m.is_object for m in manifests)
         ):
             continue
