@@ -243,7 +243,7 @@ class _Walker:
             return
         rel = normalize(directory, entry)
         if rel is None:
-            self.problems.append(Problem("missing", kfile, line, entry, "outside the repository"))
+            self.problems.append(Problem("outside", kfile, line, entry, key))
             return
         self.listed.add(rel)
         if self.files.is_file(rel):

@@ -180,7 +180,7 @@ class Placed:
 class Problem:
     """Something the loader met while following references; a rule turns it into a finding."""
 
-    kind: str  # "missing", "ignored", "remote", "not-a-kustomization", "not-a-directory"
+    kind: str  # "missing", "ignored", "outside", "remote", "not-a-kustomization"
     file: str
     line: int
     entry: str

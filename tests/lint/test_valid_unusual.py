@@ -12,6 +12,7 @@ from glmctl.lint.model import Severity
 from .conftest import Edit, apply_edits
 
 APPS = "clusters/home-ops/infrastructure/apps.yaml"
+OP_KUSTOMIZATION = "infrastructure/onepassword-connect/kustomization.yaml"
 
 APPS_KUSTOMIZATION = """---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -315,3 +316,46 @@ def test_yaml_error_in_a_listed_file_is_an_error_and_elsewhere_a_warning(guide_r
         ("notes/broken.yaml", Severity.WARNING),
         ("infrastructure/authentik/namespace.yaml", Severity.ERROR),
     }
+
+
+def test_a_file_reached_twice_in_one_build_is_a_duplicate(guide_repo: Path) -> None:
+    apply_edits(
+        guide_repo,
+        [Edit(OP_KUSTOMIZATION, "  - service.yaml\n", "  - service.yaml\n  - ./service.yaml\n")],
+    )
+
+    report = lint_repository(guide_repo)
+
+    assert [(f.rule, f.file) for f in report.findings] == [
+        ("duplicate-object", "infrastructure/onepassword-connect/service.yaml")
+    ]
+    assert "included twice" in report.findings[0].message
+
+
+def test_entries_outside_the_repository_and_missing_components(guide_repo: Path) -> None:
+    apply_edits(
+        guide_repo,
+        [
+            Edit(
+                OP_KUSTOMIZATION,
+                "  - service.yaml\n",
+                "  - service.yaml\n  - ../../../elsewhere.yaml\ncomponents:\n  - ../components/x\n",
+            )
+        ],
+    )
+
+    report = lint_repository(guide_repo)
+
+    messages = [(f.rule, f.line, f.message) for f in report.findings]
+    assert messages == [
+        (
+            "kustomize-missing-resource",
+            9,
+            "'../../../elsewhere.yaml' points outside the repository, which Flux cannot read.",
+        ),
+        (
+            "kustomize-missing-resource",
+            11,
+            "'../components/x' is listed in components but does not exist.",
+        ),
+    ]

@@ -32,22 +32,30 @@ def duplicate_object(ctx: LintContext) -> Iterable[Finding]:
             if not obj.manifest.name:
                 continue
             earlier = first.setdefault(obj.identity, obj)
-            same_doc = (earlier.manifest.file, earlier.manifest.index) == (
-                obj.manifest.file,
-                obj.manifest.index,
-            )
-            if earlier is obj or same_doc or (obj.manifest.file, obj.manifest.line) in reported:
+            if earlier is obj or (obj.manifest.file, obj.manifest.line) in reported:
                 continue
             reported.add((obj.manifest.file, obj.manifest.line))
+            where = f"the build of '{build.path or '.'}'"
+            if (earlier.manifest.file, earlier.manifest.index) == (
+                obj.manifest.file,
+                obj.manifest.index,
+            ):
+                message = f"{obj.ref} is included twice in {where}: two entries reach this file."
+                fix = "List the file (or the directory holding it) once."
+            else:
+                message = f"{obj.ref} is defined twice in {where}."
+                fix = (
+                    f"Remove one; it is also defined at {earlier.manifest.file}:"
+                    f"{earlier.manifest.line}."
+                )
             yield ctx.finding(
                 "duplicate-object",
                 E,
                 obj.manifest,
                 obj.manifest.line,
-                f"{obj.ref} is defined twice in the build of '{build.path or '.'}'.",
+                message,
                 obj=obj.ref,
-                fix=f"Remove one; it is also defined at {earlier.manifest.file}:"
-                f"{earlier.manifest.line}.",
+                fix=fix,
             )
 
 

@@ -48,6 +48,15 @@ def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
                 f"'{problem.entry}' exists here but git ignores it, so it does not exist for Flux.",
                 fix="Un-ignore it (see `git check-ignore -v`) and commit it.",
             )
+        elif problem.kind == "outside":
+            yield ctx.finding(
+                "kustomize-missing-resource",
+                E,
+                problem.file,
+                problem.line,
+                f"'{problem.entry}' points outside the repository, which Flux cannot read.",
+                fix="Keep every resource inside the repository.",
+            )
         elif problem.kind == "not-a-kustomization":
             yield ctx.finding(
                 "kustomize-missing-resource",
