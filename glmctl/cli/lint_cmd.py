@@ -44,6 +44,10 @@ def lint(
             show_default=False,
         ),
     ] = None,
+    list_rules: Annotated[
+        bool,
+        typer.Option("--list-rules", help="List the rules (id, severity, what) and exit."),
+    ] = False,
 ) -> None:
     """Check the repository for what would fail in Flux: missing files, dependsOn names,
     health checks, sources, Secrets, secret stores, duplicates, substitution variables.
@@ -57,6 +61,17 @@ def lint(
         glmctl lint ./talos-gitops -o sarif > lint.sarif
 
         glmctl lint --format github
+
+        glmctl lint --list-rules
+
+    Silence one finding with a `# glmctl: ignore[RULE]` comment on its line (or alone on
+    the line above); switch a rule off for paths, or declare Secrets created outside the
+    repository, in glmctl.yaml:
+
+    \b
+        lint:
+          disable: [{rule: unreferenced-file, paths: ["scratch/**"]}]
+          external_secrets: [{namespace: flux-system, name: sops-age}]
     """
     from glmctl.cli.app import run_context
     from glmctl.context import OutputFormat
@@ -64,6 +79,12 @@ def lint(
     from glmctl.render.lint import render
 
     run = run_context(ctx)
+    if list_rules:
+        from glmctl.lint.registry import all_rules
+
+        for rule in all_rules().values():
+            run.terminal.stdout.write(f"{rule.id:<32} {rule.severity.value:<8} {rule.summary}\n")
+        return
     root = _repository(repo)
     output = _output_format(format_, run.options.output)
     settings = _lint_settings(run.options.config, root)

@@ -252,3 +252,13 @@ def test_default_repository_is_the_git_work_tree_around_the_cwd(
 
     files = {f["file"] for f in json.loads(result.stdout)["findings"]}
     assert "clusters/home/apps.yaml" in files
+
+
+def test_list_rules_names_every_rule(run_cli: RunCli) -> None:
+    from glmctl.lint.registry import all_rules
+
+    result = run_cli(["lint", "--list-rules"])
+
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert result.exit_code == 0
+    assert listed == list(all_rules())
