@@ -58,11 +58,11 @@ OUTCOMES = {
     RunStatus.INTERRUPTED: ("interrupted", "bold yellow"),
 }
 COUNT_NAMES = {
-    StepStatus.PASS: "passed",
-    StepStatus.FAIL: "failed",
-    StepStatus.ERROR: "errors",
-    StepStatus.WARN: "warnings",
-    StepStatus.SKIP: "skipped",
+    StepStatus.PASS: ("passed", "passed"),
+    StepStatus.FAIL: ("failed", "failed"),
+    StepStatus.ERROR: ("error", "errors"),
+    StepStatus.WARN: ("warning", "warnings"),
+    StepStatus.SKIP: ("skipped", "skipped"),
 }
 
 
@@ -100,7 +100,7 @@ def step_line(record: StepRecord, *, plain: bool) -> Text:
 def count_line(result: RunbookResult) -> str:
     """``3 passed, 1 failed, 2 skipped in 4.2s`` (statuses with no step are left out)."""
     counts = result.counts()
-    parts = [f"{counts[s]} {COUNT_NAMES[s]}" for s in COUNT_NAMES if counts[s]]
+    parts = [f"{counts[s]} {COUNT_NAMES[s][counts[s] != 1]}" for s in COUNT_NAMES if counts[s]]
     return ", ".join(parts or ["no steps"]) + f" in {format_duration(result.duration)}"
 
 
@@ -131,7 +131,9 @@ def render_summary(result: RunbookResult, console: Console) -> None:
                     console.print(Text(f"      {detail}"))
                 if record.result.command:
                     console.print(Text(f"      command: {record.result.command}"))
-    console.print(Text(f"exit code {result.exit_code}", style="" if plain else "dim"))
+    if result.exit_code:
+        console.print()
+        console.print(Text(f"exit code {result.exit_code}", style="" if plain else "dim"))
 
 
 def _print_problem(record: StepRecord, console: Console, *, plain: bool) -> None:
@@ -144,9 +146,9 @@ def _print_problem(record: StepRecord, console: Console, *, plain: bool) -> None
     for detail in record.result.details:
         console.print(Text(f"      {detail}"))
     if record.result.hint:
-        console.print(Text(f"    hint: {record.result.hint}", style="" if plain else "cyan"))
+        console.print(Text(f"      hint: {record.result.hint}", style="" if plain else "cyan"))
     if record.result.command:
-        console.print(Text(f"    command: {record.result.command}"))
+        console.print(Text(f"      command: {record.result.command}"))
 
 
 class PlainProgress:
