@@ -127,6 +127,8 @@ class _Checker:
         return data
 
     def _check_shape(self) -> Runbook:
+        if "source" in self.root:  # set by the loader, never by the file
+            raise self._error(("source",), "unknown key `source`", at_key=True)
         try:
             return Runbook.model_validate(self.root)
         except ValidationError as error:

@@ -246,9 +246,7 @@ def registry(recorder: Recorder) -> Iterator[StepRegistry]:
 
 
 @pytest.fixture
-def run_text(
-    registry: StepRegistry, recorder: Recorder
-) -> Callable[..., RunbookResult]:
+def run_text(registry: StepRegistry, recorder: Recorder) -> Callable[..., RunbookResult]:
     """Validate and run runbook YAML text with the test steps and a fake clock."""
 
     def run(

@@ -278,7 +278,11 @@ name: redeploy
 steps:
   - {id: check, uses: test.result}
   - {id: delete, uses: test.mutate, mutating: true, with: {target: helmrelease}}
-  - {id: reconcile, uses: test.mutate, mutating: true, with: {target: kustomization}, needs: [delete]}
+  - id: reconcile
+    uses: test.mutate
+    mutating: true
+    with: {target: kustomization}
+    needs: [delete]
   - {id: wait, uses: test.wait, needs: [reconcile]}
 """,
         dry_run=True,
@@ -326,9 +330,7 @@ def test_cluster_is_connected_lazily_once(run_text: Run) -> None:
         calls.append("connect")
         raise ClusterUnreachable("connection refused")
 
-    quiet = run_text(
-        "name: q\nsteps:\n  - {id: a, uses: test.result}\n", cluster_factory=factory
-    )
+    quiet = run_text("name: q\nsteps:\n  - {id: a, uses: test.result}\n", cluster_factory=factory)
     assert quiet.exit_code == 0 and calls == []
     result = run_text(
         "name: c\nsteps:\n  - {id: a, uses: test.raise, with: {kind: cluster}}\n",

@@ -49,14 +49,7 @@ def test_unknown_step_parameter_points_at_the_key(registry: StepRegistry) -> Non
 
 
 def test_wrong_parameter_type_points_at_the_value(registry: StepRegistry) -> None:
-    text = (
-        "name: x\n"
-        "steps:\n"
-        "  - id: a\n"
-        "    uses: test.result\n"
-        "    with:\n"
-        "      takes: soon\n"
-    )
+    text = "name: x\nsteps:\n  - id: a\n    uses: test.result\n    with:\n      takes: soon\n"
     error = error_for(text, registry)
     assert str(error).startswith("book.yaml:6:14: ")
     assert "parameter `takes` of `test.result`" in str(error)
