@@ -112,8 +112,9 @@ def render_summary(result: RunbookResult, console: Console) -> None:
     console.print()
     outcome, style = OUTCOMES[result.status]
     mode = " (dry run)" if result.dry_run else ""
-    head = Text(f"Runbook {result.runbook}{mode} {outcome}: ", style="" if plain else style)
-    head.append(count_line(result), style="")
+    head = Text()
+    head.append(f"Runbook {result.runbook}{mode} {outcome}: ", style="" if plain else style)
+    head.append(count_line(result))
     console.print(head)
     if result.stopped_because:
         console.print(Text(f"  stopped because {result.stopped_because}"))
@@ -249,8 +250,9 @@ class LiveChecklist:
         for step_id, title in self.order:
             record = self.records.get(step_id)
             if record is not None:
-                text = Text(record.title, style="bold")
-                text.append(f"  {record.result.summary}", style="")
+                text = Text()
+                text.append(record.title, style="bold")
+                text.append(f"  {record.result.summary}")
                 table.add_row(
                     marker(record.status, plain=False),
                     text,

@@ -234,7 +234,7 @@ class _Run:
                     break
                 self._wait_for_progress()
         except KeyboardInterrupt:
-            self._halt(RunStatus.INTERRUPTED, "interrupted")
+            self._halt(RunStatus.INTERRUPTED, "it was interrupted (Ctrl-C)")
         self._skip_remaining()
         result = RunbookResult(
             runbook=self.runbook.name,
