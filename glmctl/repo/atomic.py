@@ -16,16 +16,18 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
+def write_atomic(path: Path, content: str | bytes, *, new_file_mode: int | None = None) -> None:
     """Replace ``path`` with ``content`` (str is written as UTF-8, byte for byte).
 
-    A symlink is followed: the file it points to is replaced and the link stays. On any
-    error the original is untouched and no temporary file is left behind.
+    An existing file keeps its mode; a new one gets ``new_file_mode`` (default: what the
+    umask allows, as ``open`` would). A symlink is followed: the file it points to is
+    replaced and the link stays. On any error the original is untouched and no temporary
+    file is left behind.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     target = Path(os.path.realpath(path))
     directory = target.parent
-    mode = _mode_for(target)
+    mode = _mode_for(target, new_file_mode)
     fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -41,11 +43,13 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     _fsync_directory(directory)
 
 
-def _mode_for(target: Path) -> int:
-    """The existing file's permission bits, or what a plain ``open`` would create."""
+def _mode_for(target: Path, new_file_mode: int | None) -> int:
+    """The existing file's permission bits, or those a new file should get."""
     try:
         return stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
+        if new_file_mode is not None:
+            return new_file_mode
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
