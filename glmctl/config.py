@@ -294,7 +294,12 @@ def find_profile_file(start: Path) -> Path | None:
 
 
 def load_profile(path: Path | None, *, cwd: Path | None = None) -> LoadedProfile:
-    """Load ``path`` (``--config``), else the file found upward from ``cwd``, else defaults."""
+    """Load ``path`` (``--config``), else the file found upward from ``cwd``, else defaults.
+
+    A relative ``path`` is relative to ``cwd`` when one is given.
+    """
+    if path is not None and cwd is not None and not path.is_absolute():
+        path = cwd / path
     if path is None:
         path = find_profile_file(cwd if cwd is not None else Path.cwd())
         if path is None:
@@ -433,10 +438,16 @@ def _config_error(error: ValidationError, document: Any, label: str) -> ConfigEr
             hint=f"Valid keys there: {', '.join(valid)}.",
         )
     message = str(first["msg"]).rstrip(".")
-    return ConfigError(
-        f"{where}: {field_path}: {message}{more}.",
-        hint="Run `glmctl config show` without this file to see every field's default value.",
-    )
+    hint = "Run `glmctl config show` without this file to see every field's default value."
+    if first["type"] == "missing":
+        model = _model_at(Profile, loc[:-1])
+        required = [
+            name
+            for name, info in (model.model_fields if model else {}).items()
+            if info.is_required()
+        ]
+        hint = f"Each item there needs: {', '.join(required)}." if required else hint
+    return ConfigError(f"{where}: {field_path}: {message}{more}.", hint=hint)
 
 
 def _position(document: Any, loc: tuple[Any, ...]) -> tuple[int, int]:

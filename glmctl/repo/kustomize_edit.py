@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -133,6 +134,7 @@ class _Lines:
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./=+~@-]*$")
 _DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)([ \t].*)?$")
 _BLOCK_ITEM_PREFIX = re.compile(r"^(?P<indent>[ \t]*)-(?P<gap>[ \t]+)$")
+_COMMENTED_KEY = re.compile(r"^(?P<indent>[ \t]*)#[ \t]*[A-Za-z_][\w.-]*:[ \t]*(#.*)?$")
 _COMMENTED_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>#[ \t]*)-(?P<gap>[ \t]+)(?P<rest>.*)$")
 
 
@@ -285,7 +287,7 @@ def _locate_resources(lines: _Lines, label: str) -> _Resources:
                 f"{label}:{key_line + 1}: resources is written as {after_colon!r}; "
                 "glmctl edits block or flow lists only, and nothing was changed."
             )
-        commented = _commented_items(lines, key_line + 1, region_end, [])
+        commented = _commented_items(lines, key_line + 1, region_end, [], key_indent)
         return _Resources(key_line, key_indent, "block", [], commented, region_end)
     if not isinstance(value, CommentedSeq):
         raise ConfigError(f"{label}:{key_line + 1}: resources is not a list; nothing was changed.")
@@ -301,7 +303,7 @@ def _locate_resources(lines: _Lines, label: str) -> _Resources:
             bracket=(value.lc.line, value.lc.col),
         )
     items = [_block_item(lines, value, index, label) for index in range(len(value))]
-    commented = _commented_items(lines, key_line + 1, region_end, items)
+    commented = _commented_items(lines, key_line + 1, region_end, items, key_indent)
     return _Resources(key_line, key_indent, "block", items, commented, region_end)
 
 
@@ -337,12 +339,22 @@ def _flow_item(lines: _Lines, seq: CommentedSeq, index: int, label: str) -> _Ite
     return _Item(line, "", "", token)
 
 
-def _commented_items(lines: _Lines, first: int, end: int, live: list[_Item]) -> list[_Item]:
+def _commented_items(
+    lines: _Lines, first: int, end: int, live: list[_Item], key_indent: str
+) -> list[_Item]:
+    """Commented-out entries between the ``resources:`` key and the next key.
+
+    A commented-out key at the same level (``# patches:``) ends the search: entries
+    below it belong to that section, not to ``resources``.
+    """
     live_lines = {item.line for item in live}
     found: list[_Item] = []
     for number in range(first, end):
         if number in live_lines:
             continue
+        key = _COMMENTED_KEY.match(lines.body[number])
+        if key is not None and len(key["indent"]) <= len(key_indent):
+            break
         match = _COMMENTED_ITEM.match(lines.body[number])
         if match is None:
             continue
@@ -754,3 +766,30 @@ def _child_indent(lines: _Lines, spec: CommentedMap, spec_key_col: int) -> str:
             if prefix is not None and spec.lc.key(key)[1] == spec_key_col:
                 return " " * max(len(prefix["indent"]) - spec_key_col, 0)
     return "  "
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_exact(path: Path) -> str:
+    """The file's text with its line endings untouched (``read_text`` would turn CRLF
+    into LF, and the write-back would then change every line)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; nothing was changed.") from None
+
+
+def edit_file(path: Path, edit: Callable[[str], EditResult]) -> EditResult:
+    """Apply ``edit`` to the file and write it back atomically, only if it changed.
+
+    Example: ``edit_file(p, lambda text: enable_resources(text, files, label=str(p)))``.
+    """
+    from glmctl.repo.atomic import write_atomic
+
+    result = edit(read_exact(path))
+    if result.modified:
+        write_atomic(path, result.new_text)
+    return result

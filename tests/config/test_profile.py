@@ -200,3 +200,16 @@ def test_no_profile_file_anywhere_means_defaults(tmp_path: Path) -> None:
 def test_missing_explicit_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_profile(tmp_path / "nope.yaml")
+
+
+def test_missing_field_in_a_list_item_names_what_is_required() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_profile("jobs:\n  replaced:\n    - name: a\n", "p")
+    assert caught.value.message == "p:3:7: jobs.replaced[0].file: Field required."
+    assert caught.value.hint == "Each item there needs: name, file."
+
+
+def test_relative_config_path_is_relative_to_cwd(tmp_path: Path) -> None:
+    (tmp_path / "custom.yaml").write_text("namespaces:\n  flux: flux\n")
+    loaded = load_profile(Path("custom.yaml"), cwd=tmp_path)
+    assert loaded.profile.namespaces.flux == "flux"

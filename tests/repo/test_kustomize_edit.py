@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from glmctl.errors import ConfigError
 from glmctl.repo.kustomize_edit import (
     Change,
     disable_resources,
+    edit_file,
     enable_resources,
     undo_enable,
 )
@@ -242,3 +245,33 @@ def test_resources_that_is_not_a_list_is_refused() -> None:
 def test_a_multi_line_item_is_refused_rather_than_rewritten() -> None:
     with pytest.raises(ConfigError, match="one-line"):
         enable_resources("resources:\n-\n  a.yaml\n", ["b.yaml"])
+
+
+def test_a_commented_out_section_ends_the_search_for_commented_entries() -> None:
+    text = "resources:\n- a.yaml\n# components:\n# - b.yaml\n"
+    result = enable_resources(text, ["b.yaml"])
+    assert result.changed == (Change("b.yaml", "added"),)
+    assert result.new_text == "resources:\n- a.yaml\n- b.yaml\n# components:\n# - b.yaml\n"
+
+
+def test_edit_file_keeps_crlf_on_disk_and_skips_writing_a_noop(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_bytes(b"resources:\r\n  # - a.yaml\r\n")
+    path.chmod(0o600)
+    result = edit_file(path, lambda text: enable_resources(text, ["a.yaml"]))
+    assert result.modified
+    assert path.read_bytes() == b"resources:\r\n  - a.yaml\r\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.stat().st_mtime_ns
+    path.chmod(0o400)  # a no-op edit must not even try to write
+    again = edit_file(path, lambda text: enable_resources(text, ["a.yaml"]))
+    assert not again.modified
+    assert path.stat().st_mtime_ns == before
+
+
+def test_edit_file_refuses_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_bytes(b"resources:\n- caf\xe9.yaml\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        edit_file(path, lambda text: enable_resources(text, ["a.yaml"]))
+    assert path.read_bytes() == b"resources:\n- caf\xe9.yaml\n"
