@@ -132,6 +132,12 @@ class _Lines:
 # --------------------------------------------------------------------------- scalars
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./=+~@-]*$")
+# Plain scalars YAML (1.1 or 1.2) would read as something other than a string.
+_NOT_A_STRING = re.compile(
+    r"^(?:y|n|yes|no|true|false|on|off|null|~"
+    r"|[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o[0-7_]+)$",
+    re.IGNORECASE,
+)
 _DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)([ \t].*)?$")
 _BLOCK_ITEM_PREFIX = re.compile(r"^(?P<indent>[ \t]*)-(?P<gap>[ \t]+)$")
 _COMMENTED_KEY = re.compile(r"^(?P<indent>[ \t]*)#[ \t]*[A-Za-z_][\w.-]*:[ \t]*(#.*)?$")
@@ -205,7 +211,7 @@ def _quote(value: str, quote: str) -> str:
     """``value`` written the way its neighbours are: same quotes, plain when they are."""
     if quote == "'":
         return "'" + value.replace("'", "''") + "'"
-    if quote == '"' or not _PLAIN_SAFE.match(value):
+    if quote == '"' or not _PLAIN_SAFE.match(value) or _NOT_A_STRING.match(value):
         return json.dumps(value)
     return value
 

@@ -275,3 +275,9 @@ def test_edit_file_refuses_non_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not UTF-8"):
         edit_file(path, lambda text: enable_resources(text, ["a.yaml"]))
     assert path.read_bytes() == b"resources:\n- caf\xe9.yaml\n"
+
+
+@pytest.mark.parametrize("value", ["true", "on", "123", "1.5", "null", "0x1F"])
+def test_values_yaml_would_not_read_as_strings_are_quoted(value: str) -> None:
+    result = enable_resources("resources:\n- a.yaml\n", [value])
+    assert result.new_text == f'resources:\n- a.yaml\n- "{value}"\n'
