@@ -103,18 +103,13 @@ def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
 
 
 def load_profile(run_ctx: RunContext) -> Any:
-    """The cluster profile for ``--config`` (or ``glmctl.yaml`` found upward), if any.
+    """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else defaults.
 
-    Uses ``glmctl.config.load_profile(path)`` when the config module provides it; without
-    a config module, runbooks run without a profile and ``profile.`` references are only
-    checked when they are evaluated.
+    A broken profile file is a ``ConfigError`` (exit 2) before anything runs.
     """
-    try:
-        config = importlib.import_module("glmctl.config")
-    except ModuleNotFoundError:
-        return None
-    loader = getattr(config, "load_profile", None)
-    return loader(run_ctx.options.config) if callable(loader) else None
+    from glmctl.config import load_profile as load
+
+    return load(run_ctx.options.config).profile
 
 
 def parse_param_options(values: list[str]) -> dict[str, str]:

@@ -235,3 +235,46 @@ def test_shipped_runbooks_are_found_in_a_wheel_layout(tmp_path: Path) -> None:
         check=True,
     )
     assert found.stdout.strip() == str(tmp_path / "glmctl" / "_runbooks")
+
+
+PROFILE_BOOK = """
+name: profiled
+steps:
+  - id: names
+    uses: test.result
+    with:
+      summary: >-
+        ${{ profile.flux.lifecycle_kustomization.name }}
+        after ${{ profile.flux.prerequisites[0] }}
+"""
+
+
+def test_profile_from_glmctl_yaml_reaches_steps(
+    run_cli: Cli, project: Path, registry: StepRegistry
+) -> None:
+    (project / "runbooks" / "profiled.yaml").write_text(PROFILE_BOOK, encoding="utf-8")
+    defaults = run_cli(["runbook", "run", "profiled"])
+    assert defaults.exit_code == 0, defaults.stderr
+    assert (
+        "infrastructure-gitops-lifecycle-management after infrastructure-sources" in defaults.stdout
+    )
+    (project / "glmctl.yaml").write_text(
+        "flux:\n  lifecycle_kustomization:\n    name: glm\n    namespace: flux-system\n",
+        encoding="utf-8",
+    )
+    overridden = run_cli(["runbook", "run", "profiled"])
+    assert "glm after infrastructure-sources" in overridden.stdout
+
+
+def test_unknown_profile_field_is_caught_before_running(
+    run_cli: Cli, project: Path, registry: StepRegistry, recorder: Recorder
+) -> None:
+    (project / "runbooks" / "profiled.yaml").write_text(
+        PROFILE_BOOK.replace("lifecycle_kustomization", "lifecycle_kustomisation"),
+        encoding="utf-8",
+    )
+    result = run_cli(["runbook", "run", "profiled"])
+    assert result.exit_code == 2
+    assert "profiled.yaml:7:16:" in result.stderr
+    assert "did you mean `lifecycle_kustomization`" in result.stderr
+    assert recorder.ran == []
