@@ -244,27 +244,26 @@ class LiveChecklist:
         from rich.text import Text
 
         table = Table.grid(padding=(0, 1))
-        table.add_column(width=1)
-        table.add_column()
-        table.add_column(justify="right", style="dim")
+        table.add_column(width=1, no_wrap=True)
+        table.add_column(style="bold", ratio=2)
+        table.add_column(ratio=3)
+        table.add_column(justify="right", style="dim", no_wrap=True)
         for step_id, title in self.order:
             record = self.records.get(step_id)
             if record is not None:
-                text = Text()
-                text.append(record.title, style="bold")
-                text.append(f"  {record.result.summary}")
                 table.add_row(
                     marker(record.status, plain=False),
-                    text,
+                    record.title,
+                    Text(record.result.summary),
                     format_duration(record.result.duration),
                 )
             elif step_id in self.started:
                 spinner = self.spinners.setdefault(step_id, Spinner("dots", style="cyan"))
-                label = Text(title)
+                note = Text()
                 if step_id in self.retries:
-                    label.append(f"  retrying (attempt {self.retries[step_id] + 1})", "yellow")
+                    note.append(f"retrying (attempt {self.retries[step_id] + 1})", "yellow")
                 elapsed = format_duration(self.clock() - self.started[step_id])
-                table.add_row(spinner, label, elapsed)
+                table.add_row(spinner, title, note, elapsed)
             else:
-                table.add_row(Text("·", style="dim"), Text(title, style="dim"), "")
+                table.add_row(Text("·", style="dim"), Text(title, style="dim"), "", "")
         return table

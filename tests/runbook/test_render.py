@@ -159,7 +159,7 @@ def test_plain_progress_prints_one_line_per_finished_step(run_text: Run) -> None
     assert "\x1b[" not in out.getvalue()
 
 
-def test_live_checklist_draws_every_step(run_text: Run) -> None:
+def test_live_checklist_draws_every_step(run_text: Run, snapshot: SnapshotAssertion) -> None:
     from rich.console import Console
 
     out = io.StringIO()
@@ -174,3 +174,4 @@ def test_live_checklist_draws_every_step(run_text: Run) -> None:
     for record in result.steps:
         assert record.title in table
     assert "✓" in table and "✗" in table and "!" in table
+    assert table == snapshot
