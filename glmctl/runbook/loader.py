@@ -130,7 +130,7 @@ class _Checker:
         if "source" in self.root:  # set by the loader, never by the file
             raise self._error(("source",), "unknown key `source`", at_key=True)
         try:
-            return Runbook.model_validate(self.root)
+            return Runbook.model_validate(_plain(self.root))
         except ValidationError as error:
             first = error.errors()[0]
             location: Location = tuple(first["loc"])
@@ -237,9 +237,10 @@ class _Checker:
         except ValidationError as error:
             for problem in error.errors():
                 location: Location = tuple(problem["loc"])
-                if location and _is_templated(step.with_, location):
+                missing = problem["type"] == "missing"
+                if not missing and location and _is_templated(step.with_, location):
                     continue
-                if problem["type"] == "missing":
+                if missing:
                     name = location[0] if location else "?"
                     raise self._error(
                         (*here, "with") if "with" in self._node(here) else here,
@@ -443,6 +444,27 @@ def _position(root: Any, location: Location, *, at_key: bool) -> tuple[int, int]
         else:
             break
     return line + 1, column + 1
+
+
+def _plain(node: Any) -> Any:
+    """The ruamel tree as plain dicts, lists, str, int, float and bool.
+
+    ruamel's round-trip types (CommentedMap, ScalarFloat, FoldedScalarString ...) carry
+    formatting that the model has no use for; positions stay in the tree kept for errors.
+    """
+    if isinstance(node, dict):
+        return {_plain(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
 
 
 def _marks(node: Any) -> Any:

@@ -278,3 +278,15 @@ def test_unknown_profile_field_is_caught_before_running(
     assert "profiled.yaml:7:16:" in result.stderr
     assert "did you mean `lifecycle_kustomization`" in result.stderr
     assert recorder.ran == []
+
+
+def test_every_shipped_runbook_is_valid_against_the_default_profile() -> None:
+    """Guards the runbooks others add to runbooks/: each must load with the real steps."""
+    from glmctl.config import Profile
+    from glmctl.runbook.loader import load_runbook
+
+    shipped = shipped_runbooks_dir()
+    assert shipped is not None
+    for file in list_runbooks([("shipped", shipped)]):
+        runbook = load_runbook(file.path, profile=Profile())
+        assert runbook.name == file.name, f"{file.path}: name should match the file name"

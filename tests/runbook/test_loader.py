@@ -303,3 +303,32 @@ def test_cli_run_of_an_invalid_runbook_exits_2_and_runs_nothing(
     assert recorder.ran == []
     assert recorder.mutations == []
     assert result.stdout == ""
+
+
+def test_missing_parameter_is_reported_even_beside_a_template(registry: StepRegistry) -> None:
+    text = (
+        "name: x\n"
+        "steps:\n"
+        "  - id: a\n"
+        "    uses: test.rendezvous\n"
+        "    with:\n"
+        "      me: ${{ steps.b.summary }}\n"
+        "  - id: b\n"
+        "    uses: test.result\n"
+    )
+    error = error_for(text, registry)
+    assert str(error).startswith("book.yaml:6:7: ")
+    assert "needs parameter `other`" in str(error)
+
+
+def test_loaded_values_are_plain_python(registry: StepRegistry) -> None:
+    text = (
+        "name: x\nsteps:\n  - id: a\n    uses: test.result\n    with:\n"
+        "      summary: >-\n        folded\n        text\n      takes: 1.5\n"
+        "      details: [a, b]\n"
+    )
+    step = parse_runbook(text, "book.yaml", registry=registry).steps[0]
+    assert type(step.with_["summary"]) is str
+    assert type(step.with_["takes"]) is float
+    assert type(step.with_["details"]) is list
+    assert step.with_["summary"] == "folded text"
