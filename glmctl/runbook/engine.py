@@ -524,7 +524,7 @@ class _Run:
         try:
             result = function(context, params)
         except STOPPING_ERRORS as error:
-            return _error(error.message, hint=error.hint), error.message
+            return _error(error.message, hint=error.hint), _stop_reason(error)
         except TimedOut as error:
             return StepResult(
                 status=StepStatus.FAIL, summary=error.message, hint=error.hint, timed_out=True
@@ -546,6 +546,15 @@ class _Run:
                 f"internal error: step returned {type(result).__name__}, not a StepResult"
             ), None
         return result, None
+
+
+def _stop_reason(error: GlmctlError) -> str:
+    """Why the run stopped, as the summary's "stopped because ..." clause."""
+    if isinstance(error, Unauthorized):
+        return f"the cluster refused the credentials: {error.message}"
+    if isinstance(error, KubeconfigError):
+        return f"the kubeconfig cannot be used: {error.message}"
+    return f"the cluster is unreachable: {error.message}"
 
 
 def _error(summary: str, **extra: Any) -> StepResult:

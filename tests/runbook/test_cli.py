@@ -109,7 +109,7 @@ def test_run_exit_code_3_when_unreachable(
     )
     result = run_cli(["runbook", "run", str(path)])
     assert result.exit_code == 3
-    assert "stopped because cannot reach" in result.stdout
+    assert "stopped because the cluster is unreachable: cannot reach" in result.stdout
 
 
 def test_run_unknown_parameter_is_a_usage_error(

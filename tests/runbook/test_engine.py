@@ -320,6 +320,7 @@ steps:
     assert reach.summary == "cannot reach https://127.0.0.1:1"
     assert reach.hint == "Is the cluster up?"
     assert statuses(result)["change"] == "skip"
+    assert result.stopped_because == "the cluster is unreachable: cannot reach https://127.0.0.1:1"
     assert recorder.mutations == []
 
 
