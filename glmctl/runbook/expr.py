@@ -34,6 +34,8 @@ LITERAL_NAMES: Mapping[str, Any] = {
     "None": None,
 }
 TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+MAX_LENGTH = 2000
+"""Expressions are short comparisons; a longer one is a mistake (or an attack on the parser)."""
 
 PathPart = str | int
 
@@ -88,13 +90,20 @@ def parse_expression(text: str) -> Expression:
     lead = len(text) - len(text.lstrip())
     if not source:
         raise ExpressionError("empty expression", lead)
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", lead)
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as error:
         offset = (error.offset or 1) - 1
         raise ExpressionError(f"invalid expression: {error.msg}", lead + offset) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise ExpressionError(f"invalid expression: {error}", lead) from None
     references: list[Reference] = []
-    _check(tree, references, lead)
+    try:
+        _check(tree, references, lead)
+    except RecursionError:
+        raise ExpressionError("expression nested too deeply", lead) from None
     return Expression(text=source, tree=tree, references=tuple(references))
 
 

@@ -64,6 +64,8 @@ def load_runbook(
     """
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"runbook {path} is not UTF-8 text") from None
     except OSError as error:
         raise UsageError(
             f"cannot read runbook {path}: {error.strerror or error}",

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from glmctl.errors import UsageError
 from glmctl.runbook.expr import (
     EvaluationError,
     ExpressionError,
     parse_expression,
     render_value,
 )
+from glmctl.runbook.loader import load_runbook
 from glmctl.runbook.result import RunbookResult
 
 SCOPE: dict[str, Any] = {
@@ -118,3 +123,30 @@ steps:
     )
     assert (soft.status.value, soft.summary) == ("warn", "not true: optional thing")
     assert (note.status.value, note.command) == ("pass", "glmctl verify")
+
+
+ALPHABET = list("params.x steps[]()'\"=<>!andortuelf_0123:,+-*/\\\x00{}$")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=40))
+def test_parsing_arbitrary_text_only_ever_raises_expression_error(text: str) -> None:
+    try:
+        expression = parse_expression(text)
+    except ExpressionError:
+        return
+    for reference in expression.references:
+        assert reference.root in {"params", "profile", "steps"}
+
+
+def test_deep_nesting_and_null_bytes_are_expression_errors() -> None:
+    for text in ("(" * 500 + "1" + ")" * 500, "params.x\x00", "not " * 5000 + "true"):
+        with pytest.raises(ExpressionError):
+            parse_expression(text)
+
+
+def test_unreadable_runbook_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(UsageError, match="is not UTF-8 text"):
+        load_runbook(path)
