@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +94,11 @@ def parse_expression(text: str) -> Expression:
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", lead)
     try:
-        tree = ast.parse(source, mode="eval").body
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. an invalid escape: an error, not a warning
+            tree = ast.parse(source, mode="eval").body
+    except (DeprecationWarning, SyntaxWarning) as warning:
+        raise ExpressionError(f"invalid expression: {warning}", lead) from None
     except SyntaxError as error:
         offset = (error.offset or 1) - 1
         raise ExpressionError(f"invalid expression: {error.msg}", lead + offset) from None

@@ -140,7 +140,7 @@ def test_parsing_arbitrary_text_only_ever_raises_expression_error(text: str) -> 
 
 
 def test_deep_nesting_and_null_bytes_are_expression_errors() -> None:
-    for text in ("(" * 500 + "1" + ")" * 500, "params.x\x00", "not " * 5000 + "true"):
+    for text in ("(" * 500 + "1" + ")" * 500, "params.x\x00", "not " * 5000 + "true", "'a\\ b'"):
         with pytest.raises(ExpressionError):
             parse_expression(text)
 
