@@ -18,8 +18,6 @@ from glmctl.errors import UsageError
 if TYPE_CHECKING:
     from glmctl.lint.settings import LintSettings
 
-PROFILE_NAME = "glmctl.yaml"
-
 
 def register(app: typer.Typer) -> None:
     """Add ``lint`` to ``app``."""
@@ -123,45 +121,9 @@ def _repository(repo: Path | None) -> Path:
 
 
 def _lint_settings(config: Path | None, root: Path) -> LintSettings:
-    """The ``lint:`` section of glmctl.yaml (``--config``, else found upward from REPO).
+    """The ``lint:`` section of the profile: ``--config``, else glmctl.yaml found upward from
+    REPO. Errors in it are ConfigError (exit 2) naming file and line."""
+    from glmctl.config import load_profile
 
-    TODO(config): replace the body with ``load_profile(path).profile.lint`` once
-    glmctl/config.py lands on main; the search and validation errors stay the same.
-    """
-    import yaml
-    from pydantic import ValidationError
-
-    from glmctl.lint.settings import LintSettings
-
-    path = config if config is not None else _find_profile(root)
-    if path is None:
-        return LintSettings()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise UsageError(
-            f"Cannot read {path}: {error.strerror}.", hint="Check --config."
-        ) from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise UsageError(f"{where} is not valid YAML.", hint="Fix the YAML syntax.") from error
-    section = data.get("lint") if isinstance(data, dict) else None
-    try:
-        return LintSettings.model_validate(section or {})
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in ("lint", *first["loc"]))
-        raise UsageError(
-            f"{path}: {field}: {first['msg']}.",
-            hint="lint takes 'disable' (rule, paths) and 'external_secrets' "
-            "(namespace, name, keys).",
-        ) from error
-
-
-def _find_profile(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        candidate = directory / PROFILE_NAME
-        if candidate.is_file():
-            return candidate
-    return None
+    explicit = config.resolve() if config is not None else None  # relative to the shell's cwd
+    return load_profile(explicit, cwd=root).profile.lint

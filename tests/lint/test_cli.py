@@ -143,7 +143,7 @@ def test_invalid_lint_settings_are_a_usage_error_naming_the_field(
     result = run_cli(["lint", str(guide_repo)])
 
     assert result.exit_code == 2
-    assert "lint.disable.0.rule" in result.stderr
+    assert "glmctl.yaml:3:7: lint.disable[0].rule" in result.stderr
 
 
 def test_config_disables_a_rule_for_a_path_and_declares_a_secret(
