@@ -113,24 +113,35 @@ def missing_source(
     other_ns = [ns for (k, ns, n) in sources if k == kind and n == name]
     other_kind = [k for (k, ns, n) in sources if ns == namespace and n == name]
     if other_ns:
+        found = sources[(kind, other_ns[0], name)]
         fix = (
-            f"{kind} '{name}' exists in namespace '{other_ns[0]}': set "
-            f"namespace: {other_ns[0]} in the reference."
+            f"{kind} '{name}' exists in namespace '{other_ns[0]}'"
+            f"{_moved(found)}: set namespace: {other_ns[0]} in the reference."
         )
     elif other_kind:
         fix = f"'{name}' is a {other_kind[0]}: set kind: {other_kind[0]}."
     else:
         guess = ctx.closest(name, [n for (k, ns, n) in sources if k == kind])
         fix = f"Did you mean '{guess}'?" if guess else ""
+    moved = _moved(owner) if namespace == owner.namespace else ""
     return ctx.finding(
         rule_id,
         E,
         owner.manifest,
         owner.manifest.line_of(*path),
-        f"sourceRef names {kind} '{namespace}/{name}', which nothing in the repository defines.",
+        f"sourceRef names {kind} '{namespace}/{name}', which nothing in the repository defines"
+        f"{' (this object' + moved + ')' if moved else ''}.",
         obj=owner.ref,
         fix=fix or None,
     )
+
+
+def _moved(obj: Placed) -> str:
+    """Why an object is not where its file says: a kustomization ``namespace:`` moved it."""
+    written = obj.manifest.namespace
+    if written and written != obj.namespace:
+        return f" — moved from '{written}' by a kustomization namespace:"
+    return ""
 
 
 def depends_on(owner: Placed) -> Iterator[tuple[int, YMap, str | None, str]]:
