@@ -227,8 +227,12 @@ class _Walker:
                         self._resource(result, directory, kfile, entries.line_of(index), entry, key)
         self._generators(result, directory, kfile, spec)
         self._note_listed(directory, spec)
-        if isinstance(spec.get("helmCharts"), YList):
-            result.unknown = True
+        if (
+            isinstance(spec.get("helmCharts"), YList)
+            or spec.get("namePrefix")
+            or spec.get("nameSuffix")
+        ):
+            result.unknown = True  # rendered charts and renamed objects: names not known here
         override = spec.get("namespace")
         if isinstance(override, str) and override:
             result.objects = [_with_namespace(obj, override) for obj in result.objects]

@@ -272,3 +272,10 @@ def test_one_mutation_gives_exactly_its_finding(guide_repo: Path, case: Case) ->
     if case.fix is not None:
         assert finding.fix is not None and case.fix in finding.fix
     assert report.failed is (case.severity is E)
+
+
+def test_docs_list_every_rule() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "lint.md").read_text()
+
+    undocumented = [rule for rule in all_rules() if f"| `{rule}` |" not in docs]
+    assert undocumented == []

@@ -364,7 +364,12 @@ def flux_health_check_unverifiable(ctx: LintContext) -> Iterable[Finding]:
             ):
                 continue
             if build.remote or _released_into(build, namespace):
-                why = "a remote or unbuilt source" if build.remote else "a HelmRelease"
+                why = (
+                    "a part of the build lint cannot see (remote base, kustomize helmCharts "
+                    "or a name prefix)"
+                    if build.remote
+                    else "a HelmRelease"
+                )
                 yield ctx.finding(
                     "flux-health-check-unverifiable",
                     I,
