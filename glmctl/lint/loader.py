@@ -27,7 +27,11 @@ FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 UNKNOWN_KEYS_ANNOTATION = "lint.glmctl.io/keys-unknown"
 
-_REMOTE = re.compile(r"^(https?://|git@|ssh://|git::|github\.com/|gitlab\.com/|bitbucket\.org/)")
+# Flux's own test for a non-local kustomize resource, plus other hosted git forms.
+_REMOTE = re.compile(
+    r"^(git::|gh:|ssh://|https?://|git@|github\.com[:/]|gitlab\.com/|bitbucket\.org/)",
+    re.IGNORECASE,
+)
 _COMMENTED_ENTRY = re.compile(r"^\s*#\s*-\s+['\"]?([^\s'\"#]+)")
 
 

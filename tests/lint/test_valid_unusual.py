@@ -359,3 +359,37 @@ def test_entries_outside_the_repository_and_missing_components(guide_repo: Path)
             "'../components/x' is listed in components but does not exist.",
         ),
     ]
+
+
+def test_generated_directory_takes_every_yaml_file(guide_repo: Path) -> None:
+    """Flux generates a kustomization of every YAML file below a path without one."""
+    apply_edits(
+        guide_repo,
+        [
+            Edit("clusters/home-ops/infrastructure/notes.yaml", "", "owner: me\nreviewed: true\n"),
+            Edit("clusters/home-ops/infrastructure/list.yaml", "", "- a\n- b\n"),
+        ],
+    )
+
+    report = lint_repository(guide_repo)
+
+    assert [(f.rule, f.file, f.line, f.message) for f in report.findings] == [
+        (
+            "manifest-required-field",
+            "clusters/home-ops/infrastructure/list.yaml",
+            1,
+            "This document is a list, not a Kubernetes object.",
+        ),
+        (
+            "manifest-required-field",
+            "clusters/home-ops/infrastructure/notes.yaml",
+            1,
+            "This manifest has no 'apiVersion'.",
+        ),
+        (
+            "manifest-required-field",
+            "clusters/home-ops/infrastructure/notes.yaml",
+            1,
+            "This manifest has no 'kind'.",
+        ),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from glmctl.lint.context import LintContext
-from glmctl.lint.files import base_name
+from glmctl.lint.loader import is_kustomize_config
 from glmctl.lint.model import (
     Finding,
     Manifest,
@@ -76,16 +76,21 @@ def yaml_duplicate_key(ctx: LintContext) -> Iterable[Finding]:
 
 
 def _manifest_docs(ctx: LintContext) -> Iterator[Manifest]:
-    """Mappings in reached files that are meant as manifests (kustomization files excluded)."""
+    """Every mapping in a reached file: kustomize (and Flux's generated kustomization, which
+    takes every YAML file below spec.path) treats each one as a resource."""
     for rel in sorted(ctx.model.reachable_files):
-        if base_name(rel) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        if not is_kustomize_config(rel):
+            yield from ctx.model.manifests.get(rel, [])
+
+
+def _not_mappings(ctx: LintContext) -> Iterator[tuple[str, int, str]]:
+    """Documents of reached files that are lists or scalars: no resource at all."""
+    for rel in sorted(ctx.model.reachable_files):
+        if is_kustomize_config(rel):
             continue
-        for manifest in ctx.model.manifests.get(rel, []):
-            meant = rel in ctx.model.resource_files or any(
-                key in manifest.body for key in ("kind", "metadata", "spec")
-            )
-            if meant:
-                yield manifest
+        for doc in ctx.model.files.parsed(rel).documents:
+            if doc.value is not None and not isinstance(doc.value, dict):
+                yield rel, doc.start_line, type(doc.value).__name__.removeprefix("Y").lower()
 
 
 def _near_miss(key: str) -> str | None:
@@ -102,6 +107,15 @@ def _near_miss(key: str) -> str | None:
     "kustomize rejects a resource that does not say what it is.",
 )
 def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
+    for rel, line, shape in _not_mappings(ctx):
+        yield ctx.finding(
+            "manifest-required-field",
+            E,
+            rel,
+            line,
+            f"This document is a {shape}, not a Kubernetes object.",
+            fix="Every YAML document a kustomization builds must be one object.",
+        )
     for manifest in _manifest_docs(ctx):
         typos = {_near_miss(key) for key in manifest.body if key not in KNOWN_TOP_LEVEL}
         for field in ("apiVersion", "kind"):
@@ -124,7 +138,7 @@ def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
 )
 def manifest_unknown_field(ctx: LintContext) -> Iterable[Finding]:
     for manifest in _manifest_docs(ctx):
-        strict = manifest.group in STRICT_GROUPS
+        strict = manifest.is_object and manifest.group in STRICT_GROUPS
         for key in manifest.body:
             if key in KNOWN_TOP_LEVEL:
                 continue
