@@ -421,13 +421,14 @@ def load_repository(root: Path) -> RepoModel:
         _kind, namespace, name = _source_key(bootstrap)
         repo_sources.add((namespace or "flux-system", name or "flux-system"))
         queue.append(bootstrap)
-    else:
-        queue.extend(
+    else:  # no bootstrap: every Flux object is a root, as if something applied it
+        roots = [
             Placed(m, m.namespace or "flux-system")
             for ms in walker.manifests.values()
             for m in ms
-            if is_flux_kustomization(m)
-        )
+            if m.is_object and m.group in (FLUX_KUSTOMIZE_GROUP, SOURCE_GROUP)
+        ]
+        queue.extend(o for o in roots if is_flux_kustomization(o.manifest))
         repo_sources.update(
             (m.namespace or "flux-system", m.name)
             for ms in walker.manifests.values()
@@ -448,6 +449,8 @@ def load_repository(root: Path) -> RepoModel:
             for obj in build.objects
             if is_flux_kustomization(obj.manifest)
         )
+    if bootstrap is None:
+        builds.insert(0, _root_build(roots, builds))
     return RepoModel(
         files=files,
         manifests=walker.manifests,
@@ -460,6 +463,13 @@ def load_repository(root: Path) -> RepoModel:
         bootstrap=bootstrap,
         repo_sources=repo_sources,
     )
+
+
+def _root_build(roots: list[Placed], builds: list[Build]) -> Build:
+    """Without a bootstrap, the Flux objects no build reaches stand for what was applied."""
+    reached = {rel for build in builds for rel in build.files}
+    kept = [o for o in roots if o.manifest.file not in reached]
+    return Build(owner=None, path="", objects=kept, files={o.manifest.file for o in kept})
 
 
 def flux_path(owner: Placed) -> str | None:

@@ -393,3 +393,15 @@ def test_generated_directory_takes_every_yaml_file(guide_repo: Path) -> None:
             "This manifest has no 'kind'.",
         ),
     ]
+
+
+def test_without_a_bootstrap_every_flux_kustomization_is_a_root(guide_repo: Path) -> None:
+    sync = guide_repo / "clusters/home-ops/flux-system/gotk-sync.yaml"
+    sync.write_text(sync.read_text().split("---\napiVersion: kustomize")[0])
+
+    report = lint_repository(guide_repo)
+
+    assert [(f.rule, f.file) for f in report.findings] == [
+        ("unreferenced-file", "clusters/home-ops/flux-system/gotk-components.yaml")
+    ]
+    assert report.objects > 20
