@@ -10,7 +10,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from glmctl.lint.loader import (
-    FLUX_KUSTOMIZE_GROUP,
     UNKNOWN_KEYS_ANNOTATION,
     RepoModel,
     is_flux_kustomization,
@@ -250,10 +249,6 @@ def _external_secret_keys(spec: YMap) -> frozenset[str] | None:
         if isinstance(data, dict):
             keys.update(str(k) for k in data)
     return frozenset(keys)
-
-
-def is_flux_group(manifest: Manifest) -> bool:
-    return manifest.group == FLUX_KUSTOMIZE_GROUP
 
 
 def walk_strings(node: Any, line: int, needle: str = "") -> list[tuple[str, int]]:
