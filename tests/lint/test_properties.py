@@ -96,3 +96,22 @@ def test_rules_never_crash_on_odd_shapes(manifests: list[dict[str, object]]) -> 
         shutil.rmtree(root)
 
     assert [f for f in report.findings if "glmctl bug" in f.message] == []
+
+
+NODES = st.sampled_from([("flux-system", name) for name in "abcdefg"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(NODES, st.lists(NODES, max_size=3), max_size=7))
+def test_cycle_pruning_keeps_every_node_on_a_cycle(
+    edges: dict[tuple[str, str], list[tuple[str, str]]],
+) -> None:
+    from glmctl.lint.rules.flux import _cycle_from, _maybe_cyclic
+
+    graph: dict[tuple[str | None, str], list[tuple[tuple[str | None, str], int]]] = {
+        node: [(target, index) for index, target in enumerate(targets) if target in edges]
+        for node, targets in edges.items()
+    }
+    on_cycle = {node for node in graph if _cycle_from(node, graph) is not None}
+
+    assert on_cycle <= _maybe_cyclic(graph)
