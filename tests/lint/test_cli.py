@@ -262,3 +262,18 @@ def test_list_rules_names_every_rule(run_cli: RunCli) -> None:
     listed = [line.split()[0] for line in result.stdout.splitlines()]
     assert result.exit_code == 0
     assert listed == list(all_rules())
+
+
+def test_relative_config_is_relative_to_the_working_directory(
+    run_cli: RunCli, guide_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_edits(guide_repo, [Edit(RADIUS_JOB, "name: authentik-admin-token", "name: bootstrap")])
+    (tmp_path / "settings.yaml").write_text(
+        "lint:\n  external_secrets:\n    - {namespace: authentik, name: bootstrap}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli(["lint", str(guide_repo), "--config", "settings.yaml", "-o", "json"])
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["findings"] == []
