@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -14,7 +13,7 @@ from glmctl.lint.loader import (
     RepoModel,
     is_flux_kustomization,
 )
-from glmctl.lint.model import Finding, Manifest, ObjectRef, Placed, Severity
+from glmctl.lint.model import Finding, Manifest, ObjectRef, Placed, Severity, memo
 from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import YMap
 
@@ -61,7 +60,7 @@ class LintContext:
 
     # -- objects -------------------------------------------------------------------------
 
-    @cached_property
+    @memo
     def placed(self) -> list[Placed]:
         """Every reached object once, even if two Kustomizations both build it."""
         seen: set[tuple[str, int, int, str | None]] = set()
@@ -80,7 +79,7 @@ class LintContext:
             if o.manifest.kind == kind and (group is None or o.manifest.group == group)
         ]
 
-    @cached_property
+    @memo
     def flux_kustomizations(self) -> dict[tuple[str | None, str], Placed]:
         """Reached Flux Kustomizations, and the bootstrap one even if its path was not found."""
         found = {
@@ -93,11 +92,11 @@ class LintContext:
             found.setdefault((root.namespace, root.manifest.name), root)
         return found
 
-    @cached_property
+    @memo
     def helmreleases(self) -> dict[tuple[str | None, str], Placed]:
         return {(o.namespace, o.manifest.name): o for o in self.of_kind("HelmRelease", HELM_GROUP)}
 
-    @cached_property
+    @memo
     def helm_namespaces(self) -> dict[str, str]:
         """Namespace → a HelmRelease installing into it: charts may create objects there."""
         found: dict[str, str] = {}
@@ -118,7 +117,7 @@ class LintContext:
 
     # -- Secrets and ConfigMaps ----------------------------------------------------------
 
-    @cached_property
+    @memo
     def producers(self) -> dict[tuple[str, str | None, str], list[Producer]]:
         """(kind, namespace, name) → what produces it among the reached objects and config."""
         index: dict[tuple[str, str | None, str], list[Producer]] = {}
@@ -135,7 +134,7 @@ class LintContext:
             index.setdefault(("Secret", declared.namespace, declared.name), []).append(producer)
         return index
 
-    @cached_property
+    @memo
     def unreachable_producers(self) -> dict[tuple[str, str], list[Producer]]:
         """(kind, name) → producers in files no kustomization reaches."""
         index: dict[tuple[str, str], list[Producer]] = {}

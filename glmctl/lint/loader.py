@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from glmctl.lint.files import RepoFiles, base_name, normalize, parent_dir
-from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem
+from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem, memo
 from glmctl.lint.yamlio import ParseError, YList, YMap
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -77,7 +76,7 @@ class RepoModel:
     bootstrap: Placed | None
     repo_sources: set[tuple[str | None, str]]
 
-    @cached_property
+    @memo
     def reachable_files(self) -> frozenset[str]:
         """Files some Flux Kustomization's build reads (computed once: rules ask often)."""
         found: set[str] = set()
@@ -89,7 +88,7 @@ class RepoModel:
         """Every object the walk reached, once per build that produces it."""
         return [obj for build in self.builds for obj in build.objects]
 
-    @cached_property
+    @memo
     def unreachable_manifests(self) -> list[Manifest]:
         """Objects in files that no kustomization reaches: Flux never applies them."""
         reachable = self.reachable_files

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from glmctl.lint.yamlio import YMap
+
+T = TypeVar("T")
+
+
+class memo(Generic[T]):
+    """``functools.cached_property`` without its per-access lock (Python 3.11 takes one).
+
+    A non-data descriptor: the first access stores the value in the instance ``__dict__``,
+    which then shadows the descriptor; frozen dataclasses allow this, as it bypasses
+    ``__setattr__``. Lint reads these fields hundreds of thousands of times per run.
+    """
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> memo[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object | None, owner: type) -> T | memo[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 class Severity(StrEnum):
@@ -87,33 +117,33 @@ class Manifest:
     body: YMap
     index: int  # position of the document in its file
 
-    @cached_property
+    @memo
     def api_version(self) -> str:
         return _text(self.body.get("apiVersion"))
 
-    @cached_property
+    @memo
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
-    @cached_property
+    @memo
     def kind(self) -> str:
         return _text(self.body.get("kind"))
 
-    @cached_property
+    @memo
     def metadata(self) -> YMap:
         meta = self.body.get("metadata")
         return meta if isinstance(meta, YMap) else _empty_map(self.line)
 
-    @cached_property
+    @memo
     def name(self) -> str:
         return _text(self.metadata.get("name"))
 
-    @cached_property
+    @memo
     def namespace(self) -> str | None:
         value = self.metadata.get("namespace")
         return value if isinstance(value, str) and value else None
 
-    @cached_property
+    @memo
     def spec(self) -> YMap:
         spec = self.body.get("spec")
         return spec if isinstance(spec, YMap) else _empty_map(self.line)

@@ -42,7 +42,10 @@ def substitute_undefined(ctx: LintContext) -> Iterable[Finding]:
         defined = _substitution_names(ctx, owner, post)
         if defined is None:
             continue
+        in_file: dict[str, set[str]] = {}
         for obj in build.objects:
+            if not _mentions_undefined(ctx, obj.manifest.file, defined, in_file):
+                continue
             annotations = obj.manifest.metadata.get("annotations")
             if (
                 isinstance(annotations, dict)
@@ -63,6 +66,18 @@ def substitute_undefined(ctx: LintContext) -> Iterable[Finding]:
                             fix=f"Define {name} in postBuild.substitute, escape it as "
                             f"$${{{name}}}, or write ${{{name}:=default}}.",
                         )
+
+
+def _mentions_undefined(
+    ctx: LintContext, rel: str, defined: set[str], seen: dict[str, set[str]]
+) -> bool:
+    """A cheap first look at the file's text: walking every value only pays where a
+    variable the Kustomization does not define is written at all."""
+    names = seen.get(rel)
+    if names is None:
+        text = ctx.model.files.text(rel)
+        names = seen[rel] = set(_VARIABLE.findall(text)) if "${" in text else set()
+    return not names <= defined
 
 
 def _substitution_names(ctx: LintContext, owner: Placed, post: YMap) -> set[str] | None:
