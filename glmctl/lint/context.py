@@ -39,7 +39,7 @@ class LintContext:
     def __init__(self, model: RepoModel, settings: LintSettings) -> None:
         self.model = model
         self.settings = settings
-        self.memo: dict[str, Any] = {}  # results rules share within one run
+        self.shared: dict[str, Any] = {}  # results rules share within one run
 
     # -- findings ------------------------------------------------------------------------
 

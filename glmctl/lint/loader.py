@@ -140,6 +140,7 @@ class _Walker:
                 self.file_manifests(rel)
 
     def file_manifests(self, rel: str) -> list[Manifest]:
+        """The mappings of ``rel`` as manifests; a parse error is kept for the rules."""
         known = self.manifests.get(rel)
         if known is not None:
             return known
@@ -147,12 +148,7 @@ class _Walker:
         if parsed.error is not None:
             self.parse_errors[rel] = parsed.error
         found = [
-            Manifest(
-                rel,
-                doc.start_line if not isinstance(doc.value, YMap) else doc.value.line,
-                doc.value,
-                index,
-            )
+            Manifest(rel, doc.value.line, doc.value, index)
             for index, doc in enumerate(parsed.documents)
             if isinstance(doc.value, YMap)
         ]

@@ -45,9 +45,9 @@ class Reference:
 
 def references(ctx: LintContext) -> list[Reference]:
     """Every Secret/ConfigMap reference of the reached objects, collected once per run."""
-    found = ctx.memo.get("references")
+    found = ctx.shared.get("references")
     if found is None:
-        found = ctx.memo["references"] = list(_collect_references(ctx))
+        found = ctx.shared["references"] = list(_collect_references(ctx))
     return list(found)
 
 
