@@ -54,7 +54,6 @@ log = logging.getLogger("glmctl.cluster")
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_WATCH_READ_MARGIN = 15.0
 
 
 class ResourceExpired(ApiError):
@@ -88,6 +87,8 @@ class Timeouts:
 
     connect: float = 10.0
     read: float = 30.0
+    watch_margin: float = 15.0
+    """A watch's read timeout is its server-side ``timeoutSeconds`` plus this."""
 
 
 @dataclass(frozen=True)
@@ -345,7 +346,7 @@ class Cluster:
             timeoutSeconds=timeout_seconds,
             allowWatchBookmarks="true",
         )
-        read_timeout = timeout_seconds + _WATCH_READ_MARGIN
+        read_timeout = timeout_seconds + self._timeouts.watch_margin
         response = self._send(
             "GET",
             self._path(rt, namespace),

@@ -26,6 +26,9 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    hold: str = ""
+    """"before": answer nothing until the server stops; "after-body": send the status,
+    headers and body of an endless (chunked) response, then go silent."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ScriptedApi:
     def __init__(self) -> None:
         self.replies: dict[tuple[str, str], deque[Reply]] = defaultdict(deque)
         self.seen: list[Seen] = []
+        self.released = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -67,6 +71,7 @@ class ScriptedApi:
         self._thread.start()
 
     def stop(self) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -96,6 +101,9 @@ class ScriptedApi:
                 with api._lock:
                     api.seen.append(Seen(self.command, self.path, dict(headers), body))
                 reply = api._next(self.command, self.path)
+                if reply.hold == "before":
+                    api.released.wait(timeout=30)
+                    return
                 payload = (
                     reply.body
                     if isinstance(reply.body, bytes)
@@ -103,6 +111,13 @@ class ScriptedApi:
                 )
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
+                if reply.hold == "after-body":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload))
+                    self.wfile.flush()
+                    api.released.wait(timeout=30)
+                    return
                 self.send_header("Content-Length", str(len(payload)))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from glmctl.cluster import resources
-from glmctl.cluster.client import Cluster, RetryPolicy, WatchExpired
+from glmctl.cluster.client import Cluster, RetryPolicy, Timeouts, WatchExpired
 from glmctl.errors import (
     ApiError,
     ClusterUnreachable,
@@ -332,3 +332,34 @@ def test_unreachable_server_names_the_url(tmp_path: Path, sleeps: Sleeps) -> Non
     assert url in raised.value.message
     assert raised.value.exit_code == ExitCode.CLUSTER
     assert len(sleeps.delays) == 1
+
+
+def test_a_silent_server_hits_the_client_side_read_timeout(
+    api: ScriptedApi, tmp_path: Path, sleeps: Sleeps
+) -> None:
+    api.script("GET", f"{KS_PATH}/apps", Reply(hold="before"))
+    kubeconfig = write_kubeconfig(tmp_path / "config", api.url)
+    cluster = Cluster.connect(
+        kubeconfig, timeouts=Timeouts(read=0.3), retry=RetryPolicy(attempts=2), sleep=sleeps
+    )
+
+    with pytest.raises(ClusterUnreachable) as raised:
+        cluster.get(resources.KUSTOMIZATION, "apps", "flux-system")
+
+    assert "timed out" in raised.value.message
+    assert len(api.requests_to(f"{KS_PATH}/apps")) == 2  # a read: retried once, then given up
+
+
+def test_a_watch_on_a_dropped_network_ends_after_its_timeout_plus_margin(
+    api: ScriptedApi, tmp_path: Path, sleeps: Sleeps
+) -> None:
+    event = {"type": "ADDED", "object": {"metadata": {"name": "a", "resourceVersion": "3"}}}
+    api.script("GET", KS_PATH, Reply(200, json.dumps(event).encode() + b"\n", hold="after-body"))
+    kubeconfig = write_kubeconfig(tmp_path / "config", api.url)
+    cluster = Cluster.connect(kubeconfig, timeouts=Timeouts(watch_margin=0.3), sleep=sleeps)
+
+    events = cluster.watch(resources.KUSTOMIZATION, "flux-system", timeout_seconds=1)
+    assert next(events).resource_version == "3"
+    with pytest.raises(ClusterUnreachable) as raised:
+        next(events)
+    assert "the watch on Kustomization list" in raised.value.message
