@@ -183,7 +183,8 @@ def derive_release_secrets(objects: list[Obj], pending: list[Obj]) -> list[Obj]:
             if (coordinates.storage_namespace, name) in existing:
                 continue
             deployed = snapshot.get("status") == "deployed"
-            runs = [hook_run_of(job, None if job.get("status") else "Succeeded") for job in hooks]
+            not_run = "Succeeded" if deployed else ""
+            runs = [hook_run_of(job, None if job.get("status") else not_run) for job in hooks]
             derived.append(
                 release_secret(
                     coordinates,
