@@ -2,7 +2,9 @@
 
 The root is the lifecycle Kustomization; under it come its source, the Kustomizations it
 ``dependsOn`` (recursively, each with its own source and dependencies) and the HelmRelease
-it deploys (with its chart source). A missing object, or a kind whose CRD is not
+it deploys (with its chart source). Each object is shown in full once; a Kustomization
+reached again is one "see above" line, a source already shown is left out (except a
+HelmRelease's chart source). A missing object, or a kind whose CRD is not
 installed, is a node that says so: status must describe a broken cluster, not fail on it.
 """
 
@@ -195,10 +197,15 @@ class _Builder:
         node = _node(rt.kind, obj, relation)
         children: list[FluxNode] = []
         ref = flux.source_ref(obj)
-        source_key = (ref.kind, ref.namespace, ref.name) if ref is not None else None
-        if ref is not None and source_key not in self._shown:
-            self._shown.add((ref.kind, ref.namespace, ref.name))
-            children.append(self._source(ref))
+        if ref is not None:
+            source_key = (ref.kind, ref.namespace, ref.name)
+            if source_key not in self._shown:
+                self._shown.add(source_key)
+                children.append(self._source(ref))
+            elif rt == resources.HELMRELEASE:
+                # Kustomizations mostly share one repository: repeating it is noise. Where a
+                # chart comes from is what one asks about a failing HelmRelease, so say it.
+                children.append(replace(self._source(ref), repeated=True))
         here = path | {(rt.kind, f"{namespace}/{name}")}
         for dep_namespace, dep_name in flux.depends_on(obj):
             if (rt.kind, f"{dep_namespace}/{dep_name}") in here:

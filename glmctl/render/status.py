@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from glmctl.cluster.topology import FluxNode, StatusReport
 
-MESSAGE_WIDTH = 56
+MESSAGE_WIDTH = 72
 _STYLES = {"Ready": "green", "NotReady": "red", "Unknown": "yellow", "NotFound": "red"}
 _MARKS = {"Ready": "✔", "NotReady": "✗", "Unknown": "?", "NotFound": "✗"}
 _RELATIONS = {"source": "source", "dependsOn": "depends on", "deploys": "deploys"}
@@ -60,9 +60,10 @@ def print_status(console: Console, report: StatusReport, now: datetime) -> None:
 
 
 def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) -> Text:
-    """``Kind/name (ns)  ✔ Ready  [suspended]  [reason when not Ready]  age  message``.
+    """Two lines: ``Kind/name (ns)  ✔ Ready  [suspended]  age``, then ``reason: message``.
 
-    A Ready object's reason is always "it worked", so only failures spend width on it.
+    The message gets a line of its own so the tree stays readable at 100 columns; a Ready
+    object's reason is always "it worked", so only failures spend width on it.
     """
     from rich.text import Text
 
@@ -80,12 +81,14 @@ def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) ->
     if node.repeated:
         line.append("  (see above)", style="dim")
         return line
-    if node.reason and not node.ready and node.status != "NotFound":
-        line.append(f"  {node.reason}")
     if node.found:
         line.append(f"  {node.age(now)}", style="dim")
-    if node.message:
-        line.append(f"  {trim(node.message)}", style="dim" if node.ready else "")
+    detail = trim(node.message)
+    if node.reason and not node.ready and node.status != "NotFound":
+        detail = f"{node.reason}: {detail}" if detail else node.reason
+    if detail:
+        line.append("\n")
+        line.append(detail, style="dim" if node.ready else "")
     return line
 
 
