@@ -190,6 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(err.code, err.status(), headers=err.headers)
 
     def _drop(self) -> None:
+        """Close the connection without (the rest of) a response."""
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -661,6 +662,9 @@ class _Handler(BaseHTTPRequestHandler):
             while not self.state.stopping.is_set():
                 now = time.monotonic()
                 if cut_at is not None and now >= cut_at:
+                    # Half an event, as when the network fails mid-transfer.
+                    self.wfile.write(b'400\r\n{"type":"MODIFIED","object":{')
+                    self.wfile.flush()
                     raise _DropConnection()
                 remaining = min(deadline, cut_at or deadline) - now
                 if remaining <= 0:
