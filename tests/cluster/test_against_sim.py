@@ -309,3 +309,58 @@ def test_unreachable_after_the_simulator_stops(tmp_path: Path) -> None:
         cluster.get(resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS)
     assert type(raised.value).__name__ == "ClusterUnreachable"
     assert handle.url in str(raised.value)
+
+
+def test_reconcile_request_is_handled_by_the_controller(
+    start_sim: Callable[..., SimHandle],
+) -> None:
+    from datetime import UTC, datetime
+
+    handle = start_sim(load_scenario("healthy"))
+    with connect(handle) as cluster:
+        now = datetime.now(UTC)
+        requested = flux.format_requested_at(now)
+        cluster.patch_merge(
+            resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS, flux.reconcile_request_patch(now)
+        )
+        handled = wait_for(
+            lambda: flux.reconcile_handled(
+                cluster.get(resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS), requested
+            )
+        )
+        ks = cluster.get(resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS)
+
+    assert handled
+    assert flux.last_handled_reconcile(ks) == requested
+    assert flux.readiness(ks).ready
+
+
+def test_suspend_patch_is_reported_by_readiness(
+    start_sim: Callable[..., SimHandle],
+) -> None:
+    handle = start_sim(load_scenario("healthy"), controllers=[])
+    with connect(handle) as cluster:
+        ks = cluster.patch_merge(
+            resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS, flux.suspend_patch(True)
+        )
+        assert flux.is_suspended(ks)
+        resumed = cluster.patch_merge(
+            resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS, flux.suspend_patch(False)
+        )
+
+    assert flux.readiness(ks).suspended
+    assert not flux.readiness(resumed).suspended
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    """Poll ``condition`` until it holds or the deadline passes (no fixed sleeps)."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + seconds
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        tick.wait(0.1)
+    return condition()
