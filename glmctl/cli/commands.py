@@ -17,3 +17,9 @@ def register(app: typer.Typer) -> None:
     from glmctl.cli import status_cmd
 
     status_cmd.register(app)
+    from glmctl.cli import config_cmd
+
+    config_cmd.register(app)
+    from glmctl.cli import journal_cmd
+
+    journal_cmd.register(app)
