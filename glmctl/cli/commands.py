@@ -14,3 +14,9 @@ def register(app: typer.Typer) -> None:
     from glmctl.cli import version_cmd
 
     version_cmd.register(app)
+    from glmctl.cli import config_cmd
+
+    config_cmd.register(app)
+    from glmctl.cli import journal_cmd
+
+    journal_cmd.register(app)
