@@ -17,6 +17,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -530,26 +531,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _do_list(self, target: _Target, params: dict[str, str]) -> None:
         labels, fields = self._selectors(target, params)
-        items, rv = self.state.store.select(
-            target.rt,
-            target.namespace,
-            lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o),
-            name=fields.exact_name(),
-        )
+        after: tuple[str, str] | None = None
         token = params.get("continue")
         if token:
             token_rv, after = _decode_continue(token)
-            self.state.store.check_not_compacted(
-                token_rv,
-                "The provided continue parameter is too old to display a consistent list "
-                "result. You can start a new list without the continue parameter, or use the "
-                "continue token in this response to retrieve the remainder of the results. "
-                "Continuing with the provided token results in an inconsistent list - objects "
-                "that were created, modified, or deleted between the time the first chunk was "
-                "returned and now may show up in the list.",
-            )
+            self.state.store.check_not_compacted(token_rv, _CONTINUE_EXPIRED)
+        items, rv = self.state.store.select(
+            target.rt,
+            target.namespace,
+            _predicate(labels, fields),
+            name=fields.exact_name(),
+            after=after,
+        )
+        if token:
             rv = token_rv
-            items = [o for o in items if _sort_key(o) > after]
         next_token, remaining = "", 0
         limit = int(params.get("limit") or 0)
         if limit > 0 and len(items) > limit:
@@ -809,11 +804,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _do_deletecollection(self, target: _Target, params: dict[str, str]) -> None:
         labels, fields = self._selectors(target, params)
         propagation, _, dry_run = self._delete_options(params)
-        items, rv = self.state.store.select(
-            target.rt,
-            target.namespace,
-            lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o),
-        )
+        items, rv = self.state.store.select(target.rt, target.namespace, _predicate(labels, fields))
         deleted = []
         for obj in items:
             meta = obj["metadata"]
@@ -964,6 +955,26 @@ def _access_review_from_protobuf(raw: bytes) -> Obj:
     except (ValueError, IndexError, UnicodeDecodeError) as err:
         raise bad_request(f"the protobuf body could not be decoded: {err}") from err
     return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": out}
+
+
+_CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You "
+    "can start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in the list."
+)
+
+
+def _predicate(labels: LabelSelector, fields: FieldSelector) -> Callable[[Obj], bool] | None:
+    """The filter a list or watch applies; None when both selectors are empty."""
+    if labels.empty and fields.empty:
+        return None
+    if fields.empty:
+        return lambda o: labels.matches((o.get("metadata") or {}).get("labels"))
+    if labels.empty:
+        return fields.matches
+    return lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o)
 
 
 def _sort_key(obj: Obj) -> tuple[str, str]:

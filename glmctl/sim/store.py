@@ -290,24 +290,28 @@ class Store:
         namespace: str | None,
         predicate: Callable[[Obj], bool] | None = None,
         name: str | None = None,
+        after: Key | None = None,
     ) -> tuple[list[Obj], int]:
-        """Matching objects sorted by (namespace, name), and the list's resourceVersion."""
+        """Matching objects sorted by (namespace, name), and the list's resourceVersion.
+
+        ``after`` skips keys up to and including it (a continue token's position) before
+        the predicate runs, so each page of a paginated list costs less than the first.
+        """
         with self._lock:
             bucket = self._bucket(rt)
+            keys: Iterable[Key] = bucket.keys()
             if name is not None:
-                candidates: Iterable[tuple[Key, Obj]] = [
-                    (k, o) for k, o in bucket.items() if k[1] == name
-                ]
+                keys = [k for k in keys if k[1] == name]
+            if namespace is not None:
+                keys = [k for k in keys if k[0] == namespace]
+            if after is not None:
+                keys = [k for k in keys if k > after]
+            ordered = sorted(keys)
+            if predicate is None:
+                items = [bucket[k] for k in ordered]
             else:
-                candidates = bucket.items()
-            items = [
-                (k, o)
-                for k, o in candidates
-                if (namespace is None or k[0] == namespace) and (predicate is None or predicate(o))
-            ]
-            rv = self._rv
-        items.sort(key=lambda pair: pair[0])
-        return [o for _, o in items], rv
+                items = [o for o in (bucket[k] for k in ordered) if predicate(o)]
+            return items, self._rv
 
     def pod_log(self, namespace: str, name: str) -> str | None:
         with self._lock:
