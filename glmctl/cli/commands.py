@@ -14,3 +14,6 @@ def register(app: typer.Typer) -> None:
     from glmctl.cli import version_cmd
 
     version_cmd.register(app)
+    from glmctl.cli import sim_cmd
+
+    sim_cmd.register(app)

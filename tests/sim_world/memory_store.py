@@ -127,7 +127,9 @@ class MemoryStore:
         """Move the simulator's clock forward."""
         self._clock += timedelta(seconds=seconds)
 
-    def patch_metadata(self, group: str, plural: str, namespace: str, name: str, **changes: Any) -> None:
+    def patch_metadata(
+        self, group: str, plural: str, namespace: str, name: str, **changes: Any
+    ) -> None:
         """Apply a merge patch to metadata/spec, as ``kubectl annotate``/``patch`` would."""
         obj = self.get(group, plural, namespace, name)
         assert obj is not None
