@@ -646,6 +646,7 @@ class HelmReleaseController(Scanner):
             reset and reset != status.get("lastHandledResetAt")
         ):
             status = self._clear_failures(store, hr, reset)
+            hr = {**hr, "status": status}
         latest = self._latest_release(store, coordinates)
         action = self._next_action(hr, status, latest)
         if action is None:
