@@ -14,6 +14,12 @@ def register(app: typer.Typer) -> None:
     from glmctl.cli import version_cmd
 
     version_cmd.register(app)
+    from glmctl.cli import config_cmd
+
+    config_cmd.register(app)
+    from glmctl.cli import journal_cmd
+
+    journal_cmd.register(app)
     from glmctl.cli import sim_cmd
 
     sim_cmd.register(app)

@@ -20,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args
     _configure_logging(debug=debug, verbose=sum(a.count("v") for a in args if _is_v(a)))
     register_commands()
+    _enable_shell_completion()
     try:
         result = app(args=args, prog_name="glmctl", standalone_mode=False)
     except GlmctlError as error:
@@ -46,6 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return int(ExitCode.INTERNAL)
     return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _enable_shell_completion() -> None:
+    """Answer TAB requests from the scripts in ``completions/`` (typer's protocol)."""
+    import os
+
+    from glmctl.cli.completions import COMPLETE_VAR
+
+    if COMPLETE_VAR in os.environ:
+        from typer._completion_classes import completion_init
+
+        completion_init()
 
 
 def _report(message: str, hint: str | None) -> None:

@@ -1,0 +1,469 @@
+"""The mutation journal: what a command was about to change, written before it changes it.
+
+Every mutating command opens one entry (a JSON file) before its first change and fsyncs
+it, so that a crash, a lost connection or Ctrl-C half-way leaves a record of the plan, of
+which changes were done, and of the full manifest of every object as it was before. An
+entry that was never finished is "incomplete": running the command again finds it with
+:meth:`Journal.latest_incomplete` and completes the work; ``glmctl journal restore`` (to
+come) re-creates deleted objects from it.
+
+Secret values never reach the journal: a Secret's ``data`` and ``stringData`` values (and
+the ``last-applied-configuration`` annotation, which repeats them) are replaced by
+``"<redacted N bytes>"`` before the entry is written. Such a Secret cannot be restored from
+the journal, and the record says so (``redacted: true``).
+
+Entries live in ``$GLMCTL_STATE_DIR/journal`` if that is set (tests use it), else in the
+XDG state directory (``~/.local/state/glmctl/journal`` on Linux). Their ids start with the
+UTC time to the nanosecond, so sorting ids sorts entries by time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import builtins
+import copy
+import getpass
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from glmctl.errors import ConfigError, UsageError
+
+STATE_DIR_ENV = "GLMCTL_STATE_DIR"
+FORMAT_VERSION = 1
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SERVER_SET_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+)
+
+log = logging.getLogger("glmctl.journal")
+
+EntryStatus = Literal["incomplete", "finished"]
+
+
+class PlannedChange(BaseModel):
+    """One change a command announced in its plan, before doing it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Unique within the entry; ``mark_done`` refers to it."""
+    action: str
+    """What will happen: "delete", "patch", "create", "edit-file", ..."""
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_version: str = ""
+    detail: str = ""
+    """One line for the operator: "spec.suspend: true", "uncomment 2 resources"..."""
+
+
+class ChangeProgress(BaseModel):
+    """Whether a planned change was done, and how it went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool = False
+    outcome: str | None = None
+    done_at: str | None = None
+
+
+class BeforeRecord(BaseModel):
+    """An object's full manifest as it was before a change (Secret values redacted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: str
+    change_id: str | None = None
+    recorded_at: str
+    redacted: bool = False
+    object: dict[str, Any]
+
+
+class _EntryFile(BaseModel):
+    """The on-disk format of one entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = FORMAT_VERSION
+    id: str
+    started_at: str
+    finished_at: str | None = None
+    outcome: str | None = None
+    context: str | None = None
+    command: list[str]
+    command_name: str
+    user: str = ""
+    plan: list[PlannedChange] = Field(default_factory=list)
+    progress: dict[str, ChangeProgress] = Field(default_factory=dict)
+    before: list[BeforeRecord] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """One line of ``glmctl journal list``."""
+
+    id: str
+    started_at: str
+    finished_at: str | None
+    status: EntryStatus
+    outcome: str | None
+    context: str | None
+    command: tuple[str, ...]
+    command_name: str
+    planned: int
+    done: int
+
+
+class JournalEntry:
+    """An open entry: each method records one fact and makes it durable before returning."""
+
+    def __init__(self, path: Path, data: _EntryFile) -> None:
+        self._path = path
+        self._data = data
+
+    @property
+    def id(self) -> str:
+        return self._data.id
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def status(self) -> EntryStatus:
+        return "finished" if self._data.finished_at is not None else "incomplete"
+
+    @property
+    def outcome(self) -> str | None:
+        return self._data.outcome
+
+    @property
+    def context(self) -> str | None:
+        return self._data.context
+
+    @property
+    def command(self) -> tuple[str, ...]:
+        return tuple(self._data.command)
+
+    @property
+    def command_name(self) -> str:
+        return self._data.command_name
+
+    @property
+    def started_at(self) -> str:
+        return self._data.started_at
+
+    @property
+    def finished_at(self) -> str | None:
+        return self._data.finished_at
+
+    @property
+    def plan(self) -> tuple[PlannedChange, ...]:
+        return tuple(self._data.plan)
+
+    @property
+    def before(self) -> tuple[BeforeRecord, ...]:
+        return tuple(self._data.before)
+
+    def progress(self, change_id: str) -> ChangeProgress:
+        """A copy of one planned change's progress."""
+        return self._data.progress[change_id].model_copy()
+
+    def pending(self) -> list[PlannedChange]:
+        """Planned changes not yet marked done: what a re-run still has to do."""
+        return [change for change in self._data.plan if not self._data.progress[change.id].done]
+
+    def record_before(
+        self, obj: dict[str, Any], action: str, *, change_id: str | None = None
+    ) -> BeforeRecord:
+        """Keep ``obj``'s full manifest before ``action`` changes it; call before the change."""
+        if change_id is not None:
+            self._require_change(change_id)
+        redacted_obj, redacted = redact_secret_values(obj)
+        record = BeforeRecord(
+            action=action,
+            change_id=change_id,
+            recorded_at=_now_iso(),
+            redacted=redacted,
+            object=redacted_obj,
+        )
+        self._data.before.append(record)
+        self._save()
+        return record
+
+    def mark_done(self, change_id: str, outcome: str = "done") -> None:
+        """Record that the planned change ``change_id`` happened (or how it ended)."""
+        progress = self._require_change(change_id)
+        progress.done = True
+        progress.outcome = outcome
+        progress.done_at = _now_iso()
+        self._save()
+
+    def finish(self, outcome: str) -> None:
+        """Close the entry ("succeeded", "failed: ...", "aborted"); it is no longer incomplete."""
+        self._data.finished_at = _now_iso()
+        self._data.outcome = outcome
+        self._save()
+
+    def summary(self) -> EntrySummary:
+        return EntrySummary(
+            id=self.id,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            status=self.status,
+            outcome=self.outcome,
+            context=self.context,
+            command=self.command,
+            command_name=self.command_name,
+            planned=len(self._data.plan),
+            done=sum(1 for progress in self._data.progress.values() if progress.done),
+        )
+
+    def to_json_data(self) -> dict[str, Any]:
+        """The entry as stored (Secret values already redacted)."""
+        return self._data.model_dump(mode="json")
+
+    def restorable_objects(self) -> list[dict[str, Any]]:
+        """Deleted objects that can be re-created: stripped of server-set fields.
+
+        This is what ``glmctl journal restore`` (cluster layer, not yet written) will
+        plan, confirm and create; redacted Secrets are left out since their values are gone.
+        """
+        return [
+            strip_server_fields(record.object)
+            for record in self._data.before
+            if record.action == "delete" and not record.redacted
+        ]
+
+    def _require_change(self, change_id: str) -> ChangeProgress:
+        try:
+            return self._data.progress[change_id]
+        except KeyError:
+            raise ValueError(f"change {change_id!r} is not in entry {self.id}'s plan") from None
+
+    def _save(self) -> None:
+        from glmctl.repo.atomic import write_atomic
+
+        text = self._data.model_dump_json(indent=2) + "\n"
+        write_atomic(self._path, text, new_file_mode=0o600)
+
+
+class Journal:
+    """The directory of entries; one JSON file per command run."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root if root is not None else default_journal_dir()
+
+    def begin(
+        self,
+        context: str | None,
+        command: Sequence[str],
+        plan: Sequence[PlannedChange],
+        *,
+        command_name: str | None = None,
+    ) -> JournalEntry:
+        """Open and durably write a new entry; do this before the first mutation.
+
+        ``command`` is the argument list after the program name (global options may be
+        anywhere); ``command_name`` defaults to its first word that is not an option.
+        """
+        ids = [change.id for change in plan]
+        if len(set(ids)) != len(ids):
+            raise ValueError("planned change ids must be unique")
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        entry_id = _new_id()
+        data = _EntryFile(
+            id=entry_id,
+            started_at=_now_iso(),
+            context=context,
+            command=list(command),
+            command_name=command_name or command_word(command),
+            user=_user(),
+            plan=list(plan),
+            progress={change.id: ChangeProgress() for change in plan},
+        )
+        entry = JournalEntry(self.root / f"{entry_id}.json", data)
+        entry._save()
+        return entry
+
+    def list(self) -> builtins.list[EntrySummary]:
+        """Every readable entry, oldest first."""
+        return [entry.summary() for entry in self._entries()]
+
+    def get(self, entry_id: str) -> JournalEntry:
+        """The entry with this id, or the only one whose id starts with it."""
+        exact = self.root / f"{entry_id}.json"
+        if entry_id and "/" not in entry_id and exact.is_file():
+            return _read(exact)
+        matches = [path for path in self._paths() if path.stem.startswith(entry_id)]
+        if len(matches) == 1 and entry_id:
+            return _read(matches[0])
+        if not matches or not entry_id:
+            raise UsageError(
+                f"there is no journal entry {entry_id!r}.",
+                hint="`glmctl journal list` shows the entries and their ids.",
+            )
+        raise UsageError(
+            f"{len(matches)} journal entries start with {entry_id!r}.",
+            hint="Give more of the id; `glmctl journal list` shows them.",
+        )
+
+    def latest_incomplete(self, command_name: str) -> JournalEntry | None:
+        """The newest unfinished entry of ``command_name``: work a re-run should complete."""
+        for entry in reversed(self._entries()):
+            if entry.status == "incomplete" and entry.command_name == command_name:
+                return entry
+        return None
+
+    def _paths(self) -> builtins.list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(path for path in self.root.glob("*.json") if not path.name.startswith("."))
+
+    def _entries(self) -> builtins.list[JournalEntry]:
+        entries: builtins.list[JournalEntry] = []
+        for path in self._paths():
+            try:
+                entries.append(_read(path))
+            except ConfigError as error:
+                log.warning("skipping journal file: %s", error.message)
+        return entries
+
+
+def default_journal_dir() -> Path:
+    """``$GLMCTL_STATE_DIR/journal``, else the XDG state directory's ``glmctl/journal``."""
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override) / "journal"
+    import platformdirs
+
+    return platformdirs.user_state_path("glmctl") / "journal"
+
+
+def command_word(command: Sequence[str]) -> str:
+    """The subcommand in an argument list, skipping global options and their values."""
+    from glmctl.cli.globals import VALUE_OPTIONS
+
+    skip_next = False
+    for token in command:
+        if skip_next:
+            skip_next = False
+            continue
+        if token.startswith("-"):
+            skip_next = token in VALUE_OPTIONS
+            continue
+        return token
+    return ""
+
+
+def redact_secret_values(obj: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A deep copy of ``obj`` with every Secret value replaced by its size; and whether any was.
+
+    Handles a ``List`` of objects too. Values are never logged, even on decode errors.
+    """
+    copied = copy.deepcopy(obj)
+    return copied, _redact_in_place(copied)
+
+
+def _redact_in_place(obj: dict[str, Any]) -> bool:
+    redacted = False
+    items = obj.get("items")
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict):
+                redacted = _redact_in_place(item) or redacted
+    if obj.get("kind") != "Secret":
+        return redacted
+    data = obj.get("data")
+    if isinstance(data, dict):
+        for key, value in data.items():
+            data[key] = _redacted(_decoded_size(value))
+    string_data = obj.get("stringData")
+    if isinstance(string_data, dict):
+        for key, value in string_data.items():
+            data_size = len(value.encode("utf-8")) if isinstance(value, str) else 0
+            string_data[key] = _redacted(data_size)
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        value = annotations[LAST_APPLIED]
+        annotations[LAST_APPLIED] = _redacted(len(str(value).encode("utf-8")))
+    return True
+
+
+def _decoded_size(value: Any) -> int:
+    if not isinstance(value, str):
+        return 0
+    try:
+        return len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return len(value.encode("utf-8"))
+
+
+def _redacted(size: int) -> str:
+    return f"<redacted {size} bytes>"
+
+
+def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` fit to create again: no status, no fields the API server sets.
+
+    ``ownerReferences`` and ``finalizers`` are kept: they are the object's own intent.
+    """
+    stripped = copy.deepcopy(obj)
+    stripped.pop("status", None)
+    metadata = stripped.get("metadata")
+    if isinstance(metadata, dict):
+        for name in SERVER_SET_METADATA:
+            metadata.pop(name, None)
+    return stripped
+
+
+def _read(path: Path) -> JournalEntry:
+    try:
+        data = _EntryFile.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as error:
+        raise ConfigError(f"journal file {path} is unreadable: {error}") from None
+    return JournalEntry(path, data)
+
+
+_id_lock = threading.Lock()
+_last_ns = 0
+
+
+def _new_id() -> str:
+    """UTC time to the nanosecond, strictly increasing in this process, plus a random tag."""
+    global _last_ns
+    with _id_lock:
+        now = max(time.time_ns(), _last_ns + 1)
+        _last_ns = now
+    seconds, nanos = divmod(now, 1_000_000_000)
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}.{nanos:09d}Z-{secrets.token_hex(3)}"
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
