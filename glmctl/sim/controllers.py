@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from glmctl.sim.contracts import Controller, Obj, Scenario, SimStore
@@ -259,7 +260,7 @@ def go_duration(seconds: float) -> str:
     """A duration as Go prints it (``5m0s``, ``1h0m0s``, ``1.5s``), as Flux messages do."""
     if seconds < 60:
         return f"{seconds:g}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes}m{secs}s" if hours else f"{minutes}m{secs}s"
 
@@ -341,7 +342,7 @@ class KustomizationController(Scanner):
         for ks in items:
             self.guarded(
                 f"Kustomization {ks['metadata']['name']}",
-                lambda ks=ks: self._reconcile(store, ks, by_name, now),  # type: ignore[misc]
+                partial(self._reconcile, store, ks, by_name, now),
             )
 
     def _reconcile(
@@ -476,7 +477,9 @@ class KustomizationController(Scanner):
         namespace = source.get("namespace") or ks["metadata"]["namespace"]
         repo = store.get(*GITREPOSITORIES, namespace, source.get("name", "flux-system"))
         revision = (repo or {}).get("status", {}).get("artifact", {}).get("revision")
-        return str(revision or ks.get("status", {}).get("lastAttemptedRevision") or DEFAULT_REVISION)
+        return str(
+            revision or ks.get("status", {}).get("lastAttemptedRevision") or DEFAULT_REVISION
+        )
 
     def owned_templates(self, ks: Obj) -> list[Obj]:
         """The manifests this Kustomization applies: those carrying its owner labels."""
@@ -532,7 +535,9 @@ class KustomizationController(Scanner):
         timeout = self.world.scaled(parse_duration(ks.get("spec", {}).get("timeout", "5m")))
         if now - started < timeout:
             return None
-        message = f"health check failed after {elapsed}: timeout waiting for: [{', '.join(waiting)}]"
+        message = (
+            f"health check failed after {elapsed}: timeout waiting for: [{', '.join(waiting)}]"
+        )
         return False, "HealthCheckFailed", message
 
     def _finish(
@@ -562,7 +567,9 @@ class KustomizationController(Scanner):
         status["lastAttemptedRevision"] = revision
         if ready:
             status["lastAppliedRevision"] = revision
-            status["inventory"] = {"entries": [_inventory_entry(m) for m in self.owned_templates(ks)]}
+            status["inventory"] = {
+                "entries": [_inventory_entry(m) for m in self.owned_templates(ks)]
+            }
         requested = (fresh["metadata"].get("annotations") or {}).get(REQUESTED_AT)
         if requested:
             status["lastHandledReconcileAt"] = requested
@@ -610,7 +617,7 @@ class HelmReleaseController(Scanner):
         for hr in store.list(*HELMRELEASES):
             self.guarded(
                 f"HelmRelease {hr['metadata']['name']}",
-                lambda hr=hr: self._reconcile(store, hr, now),  # type: ignore[misc]
+                partial(self._reconcile, store, hr, now),
             )
 
     def _reconcile(self, store: SimStore, hr: Obj, now: datetime) -> None:
@@ -639,6 +646,7 @@ class HelmReleaseController(Scanner):
             reset and reset != status.get("lastHandledResetAt")
         ):
             status = self._clear_failures(store, hr, reset)
+            hr = {**hr, "status": status}
         latest = self._latest_release(store, coordinates)
         action = self._next_action(hr, status, latest)
         if action is None:
@@ -679,7 +687,7 @@ class HelmReleaseController(Scanner):
         return None
 
     def _clear_failures(self, store: SimStore, hr: Obj, reset: str | None) -> dict[str, Any]:
-        status = copy.deepcopy(hr.get("status", {}))
+        status: dict[str, Any] = copy.deepcopy(hr.get("status", {}))
         for field in ("failures", "installFailures", "upgradeFailures"):
             status.pop(field, None)
         status["conditions"] = drop_condition(status.get("conditions", []), "Stalled")
@@ -707,7 +715,9 @@ class HelmReleaseController(Scanner):
         history = (hr.get("status", {}).get("history") or [{}])[0]
         chart_path = str(hr.get("spec", {}).get("chart", {}).get("spec", {}).get("chart", "chart"))
         return (
-            str(behaviour.get("chartName", history.get("chartName", chart_path.rsplit("/", 1)[-1]))),
+            str(
+                behaviour.get("chartName", history.get("chartName", chart_path.rsplit("/", 1)[-1]))
+            ),
             str(behaviour.get("chartVersion", history.get("chartVersion", "0.1.0"))),
             str(behaviour.get("appVersion", history.get("appVersion", "1.0.0"))),
         )
@@ -804,7 +814,11 @@ class HelmReleaseController(Scanner):
         behaviour = self.world.behaviour("helmreleases", hr)
         if now < op["hooks_done_at"] + self.world.delay(behaviour, 2.0):
             return
-        if str(behaviour.get("outcome", "succeeded")).lower() in {"failed", "fail", "installfailed"}:
+        if str(behaviour.get("outcome", "succeeded")).lower() in {
+            "failed",
+            "fail",
+            "installfailed",
+        }:
             message = str(behaviour.get("message", "context deadline exceeded"))
             self._release_failed(store, hr, coordinates, op, message, now)
             return
@@ -856,7 +870,9 @@ class HelmReleaseController(Scanner):
         op["hooks_done_at"] = store.now()
         return None
 
-    def _hook_runs(self, store: SimStore, coordinates: ReleaseCoordinates, action: str) -> list[Any]:
+    def _hook_runs(
+        self, store: SimStore, coordinates: ReleaseCoordinates, action: str
+    ) -> list[Any]:
         runs = []
         for hook in self._hooks_for(coordinates, action):
             job = store.get(*JOBS, hook["metadata"]["namespace"], hook["metadata"]["name"])
@@ -1161,7 +1177,7 @@ class JobController(Scanner):
             pods = pods_by_job.get((job["metadata"]["namespace"], job["metadata"]["name"]), [])
             self.guarded(
                 f"Job {job['metadata']['name']}",
-                lambda job=job, pods=pods: self._reconcile(store, job, pods, now),  # type: ignore[misc]
+                partial(self._reconcile, store, job, pods, now),
             )
 
     def _reconcile(self, store: SimStore, job: Obj, pods: list[Obj], now: datetime) -> None:
@@ -1299,7 +1315,10 @@ class JobController(Scanner):
             store.record_event(job, "Completed", "Job completed")
         else:
             store.record_event(
-                job, "BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning"
+                job,
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                "Warning",
             )
 
 
@@ -1317,7 +1336,12 @@ def finished_pod_status(pod: Obj, succeeded: bool, stamp: str) -> dict[str, Any]
         "conditions": [
             {"type": "PodScheduled", "status": "True", "lastTransitionTime": started},
             {"type": "Initialized", "status": "True", "lastTransitionTime": started},
-            {"type": "ContainersReady", "status": "False", "reason": reason, "lastTransitionTime": stamp},
+            {
+                "type": "ContainersReady",
+                "status": "False",
+                "reason": reason,
+                "lastTransitionTime": stamp,
+            },
             {"type": "Ready", "status": "False", "reason": reason, "lastTransitionTime": stamp},
         ],
         "containerStatuses": [
@@ -1367,7 +1391,7 @@ class ExternalSecretController(Scanner):
         for external in store.list(*EXTERNALSECRETS):
             self.guarded(
                 f"ExternalSecret {external['metadata']['name']}",
-                lambda es=external: self._reconcile(store, es, stores, now),  # type: ignore[misc]
+                partial(self._reconcile, store, external, stores, now),
             )
 
     def _reconcile(
