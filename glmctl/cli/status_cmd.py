@@ -24,11 +24,12 @@ def status(ctx: typer.Context) -> None:
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.cluster.topology import StatusTargets, build_status
+    from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.render.status import print_status, status_json
 
     run = run_context(ctx)
-    targets = StatusTargets()
+    targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
     with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
         report = build_status(cluster, targets, context=cluster.context_name)
     now = datetime.now(UTC)

@@ -387,3 +387,34 @@ def test_follow_lists_then_streams_changes(start_sim: Callable[..., SimHandle]) 
     assert {e.type for e in listed} == {"ADDED"}
     assert modified.object["metadata"]["name"] == LIFECYCLE_KS
     assert modified.object["metadata"]["labels"]["touched"] == "yes"
+
+
+def test_status_takes_its_names_from_the_profile(
+    healthy: SimHandle, run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    profile = tmp_path / "glmctl.yaml"
+    profile.write_text(
+        "flux:\n  lifecycle_kustomization:\n    name: renamed-lifecycle\n"
+        "    namespace: flux-system\n",
+        encoding="utf-8",
+    )
+    result = run_cli(
+        [
+            "status",
+            "-o",
+            "json",
+            "--config",
+            str(profile),
+            "--kubeconfig",
+            str(healthy.kubeconfig_path),
+        ]
+    )
+
+    assert result.exit_code == 1, result.stderr
+    tree = json.loads(result.stdout)["tree"]
+    assert (tree["name"], tree["status"], tree["message"]) == (
+        "renamed-lifecycle",
+        "NotFound",
+        "not found",
+    )
+    assert tree["children"][-1]["name"] == RELEASE  # the HelmRelease is still shown
