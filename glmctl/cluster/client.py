@@ -362,6 +362,7 @@ class Cluster:
 
         raw = response.raw
         buffer = b""
+        finished = False
         try:
             try:
                 for chunk in raw.stream(65536, decode_content=True):
@@ -376,10 +377,15 @@ class Cluster:
                     f"the watch on {target.describe()} at {self.server} stopped: {error}.",
                     hint="The network or the API server dropped the stream; watch again.",
                 ) from error
+            finished = True
             event = _decode_watch_line(buffer)
             if event is not None:
                 yield event
         finally:
+            if not finished:
+                # Left early (caller stopped, 410, network): the stream still has unread
+                # data, so the socket must not go back to the pool for the next request.
+                raw.close()
             raw.release_conn()
 
     def follow(
