@@ -88,6 +88,7 @@ class ScriptedApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else Nagle + delayed ACK add 40 ms a request
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
