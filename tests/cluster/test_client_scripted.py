@@ -392,3 +392,22 @@ def test_follow_relists_when_the_watch_expires(
     ]
     paths = [s.path for s in api.requests_to(KS_PATH)]
     assert "resourceVersion=10" in paths[1] and "resourceVersion=20" in paths[3]
+
+
+def test_the_clients_own_retries_are_off_so_a_delete_is_sent_once(
+    api: ScriptedApi, tmp_path: Path, sleeps: Sleeps
+) -> None:
+    # urllib3's default Retry would re-send a DELETE on 503 + Retry-After by itself.
+    path = "/apis/batch/v1/namespaces/authentik/jobs/old"
+    api.script("DELETE", path, Reply(503, {"message": "busy"}, {"Retry-After": "0"}))
+    api.script("GET", path, Reply(503, {"message": "busy"}, {"Retry-After": "0"}))
+    cluster = connect(tmp_path, api.url, sleeps, attempts=2)
+
+    with pytest.raises(ApiError):
+        cluster.delete(resources.JOB, "old", "authentik")
+    assert [s.method for s in api.requests_to(path)] == ["DELETE"]
+
+    with pytest.raises(ApiError):
+        cluster.get(resources.JOB, "old", "authentik")
+    assert [s.method for s in api.requests_to(path)] == ["DELETE", "GET", "GET"]
+    assert sleeps.delays == [0.0]
