@@ -4,8 +4,10 @@ Every HTTP request goes through :meth:`Cluster._send`, which owns the whole poli
 
 * reads (GET, and requests declared safe such as SelfSubjectAccessReview) retry with
   exponential backoff and full jitter on 429 (honouring ``Retry-After``), 5xx and
-  connection errors, a bounded number of times; writes retry only when the connection
-  could not be opened (nothing reached the server), never after a response;
+  connection errors, a bounded number of times; writes are sent again only when the
+  server cannot have acted on them (the connection never opened, a 401 answered by
+  reloading credentials, a 404 for a kind discovery finds at another version), never
+  after a 429, a 5xx or a broken connection;
 * the client's own urllib3 ``Retry`` is switched off (``retries=False``), so the retries
   above are the only ones: the default would re-send GET/DELETE on 429/503 by itself;
 * every request has a client-side connect and read timeout; a watch's read timeout is
