@@ -14,6 +14,7 @@ only when :meth:`client.Cluster.connect` runs.
   ``depends_on``, ``source_ref``, ``reconcile_request_patch``, ``reconcile_handled``,
   ``suspend_patch``, ``is_terminal_failure``.
 * ``helm`` — ``read_release(cluster, name, namespace)`` from Helm's release Secrets.
+* ``events`` — ``events_for(cluster, obj)``: the Events about an object, oldest first.
 * ``topology`` — ``build_status`` for ``glmctl status``.
 * ``kubeconfig`` — how the kubeconfig and context are chosen (kubectl's rules).
 """

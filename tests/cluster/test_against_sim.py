@@ -418,3 +418,13 @@ def test_status_takes_its_names_from_the_profile(
         "not found",
     )
     assert tree["children"][-1]["name"] == RELEASE  # the HelmRelease is still shown
+
+
+def test_events_for_an_object_over_http(healthy: SimHandle) -> None:
+    from glmctl.cluster.events import events_for
+
+    with connect(healthy) as cluster:
+        release = cluster.get(resources.HELMRELEASE, RELEASE, FLUX_NS)
+        healthy.store.record_event(release, "UpgradeFailed", "boom", "Warning")
+        found = events_for(cluster, release)
+    assert ("UpgradeFailed", "boom", True) in [(e.reason, e.message, e.warning) for e in found]
