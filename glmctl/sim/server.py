@@ -435,6 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
         if parts == ["api", "v1"]:
             return self._resource_list("", "v1")
+        if parts[:2] == ["openapi", "v3"]:
+            return self._openapi_v3(parts[2:])
         if parts == ["apis"]:
             groups = [self._group(g, vs) for g, vs in sorted(registry.group_versions().items())]
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -452,6 +454,56 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             return self._resource_list(parts[1], parts[2])
         return None
+
+    def _openapi_v3(self, gv_parts: list[str]) -> Obj | None:
+        """Just enough OpenAPI v3 for kubectl's validation to choose server-side field
+        validation (each kind's PATCH operation lists ``fieldValidation``), so
+        ``kubectl create -f``/``apply -f`` work without ``--validate=false``. No schemas:
+        the simulator accepts any fields, as with ``x-kubernetes-preserve-unknown-fields``.
+        """
+        registry = self.state.store.registry
+        gvs = [("", "v1")] + [(g, v) for g, vs in registry.group_versions().items() for v in vs]
+        if not gv_parts:
+            index: dict[str, Obj] = {}
+            for group, version in gvs:
+                key = f"apis/{group}/{version}" if group else f"api/{version}"
+                index[key] = {"serverRelativeURL": f"/openapi/v3/{key}?hash={self._rv_hash()}"}
+            return {"paths": index}
+        if gv_parts[0] == "api" and len(gv_parts) == 2:
+            group, version = "", gv_parts[1]
+        elif gv_parts[0] == "apis" and len(gv_parts) == 3:
+            group, version = gv_parts[1], gv_parts[2]
+        else:
+            return None
+        if (group, version) not in gvs:
+            return None
+        paths: Obj = {}
+        for rt in registry.in_group_version(group, version):
+            prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
+            scope = "/namespaces/{namespace}" if rt.namespaced else ""
+            operation: Obj = {
+                "parameters": [
+                    {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}},
+                    {"name": "dryRun", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-group-version-kind": {
+                    "group": group,
+                    "version": version,
+                    "kind": rt.kind,
+                },
+            }
+            paths[f"{prefix}{scope}/{rt.plural}/{{name}}"] = {"patch": operation}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes (glmctl simulator)", "version": "v1.34.0"},
+            "paths": paths,
+            "components": {"schemas": {}},
+        }
+
+    def _rv_hash(self) -> str:
+        """Changes whenever a CRD may have changed the documents (clients cache by it)."""
+        return f"{self.state.store.resource_version:016X}"
 
     @staticmethod
     def _group(name: str, versions: list[str]) -> Obj:
