@@ -719,6 +719,15 @@ class _Handler(BaseHTTPRequestHandler):
                 for event in store.events_after(rv, min(remaining, 0.5)):
                     rv = event.rv
                     self._send_watch_event(event, target, matches, table)
+            if params.get("allowWatchBookmarks") == "true" and not self.state.stopping.is_set():
+                # As the real server does shortly before a watch times out: tell the client
+                # how far it has seen, so its next watch need not start from an old version.
+                bookmark = {
+                    "kind": target.rt.kind,
+                    "apiVersion": api_version,
+                    "metadata": {"resourceVersion": str(rv)},
+                }
+                self._watch_event("BOOKMARK", bookmark, target, table=False)
         except ApiError as err:
             self._watch_event("ERROR", err.status(), target, table=False)
         self.wfile.write(b"0\r\n\r\n")
