@@ -105,6 +105,11 @@ class _HttpServer(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that fails its TLS handshake or vanishes is not the server's failure:
+        note it at debug level instead of printing a traceback."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
@@ -238,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(err)
         except SelectorError as err:
             self._send_error(bad_request(str(err)))
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the client went away (reset, broken pipe, TLS EOF)
             self.close_connection = True
         except Exception as err:  # the API answers 500, it does not crash
             log.exception("simulator request failed")
@@ -678,6 +683,12 @@ class _Handler(BaseHTTPRequestHandler):
         rv_param = params.get("resourceVersion") or ""
         table = self._wants_table()
         initial = rv_param in ("", "0") or params.get("sendInitialEvents") == "true"
+        rv = 0
+        if not initial:
+            try:
+                rv = int(rv_param)
+            except ValueError as err:
+                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
 
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -700,11 +711,6 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 }
                 self._watch_event("BOOKMARK", bookmark, target, table)
-        else:
-            try:
-                rv = int(rv_param)
-            except ValueError as err:
-                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
         try:
             while not self.state.stopping.is_set():
                 now = time.monotonic()
