@@ -54,7 +54,7 @@ class SimHandle:
     kubeconfig_path: Path
     ca_pem: bytes
     context: str
-    token: str
+    token: str = field(repr=False)
     store: Store
     faults: Faults
     state: ApiState

@@ -34,6 +34,7 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace or "", name)
 
 DEFAULT_HISTORY = 1000
+_IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 _SPEC_EXCLUDED = frozenset({"metadata", "status", "apiVersion", "kind"})
 _SERVER_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "generation")
 
@@ -564,6 +565,13 @@ class Store:
                     f"Precondition failed: ResourceVersion in precondition: "
                     f"{pre.resource_version}, ResourceVersion in object meta: "
                     f"{meta.get('resourceVersion')}",
+                )
+            if rt.group == "" and rt.plural == "namespaces" and name in _IMMORTAL_NAMESPACES:
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                    details={"name": name, "kind": "namespaces"},
                 )
             policy = propagation or _default_propagation(rt)
             if policy not in ("Orphan", "Background", "Foreground"):
