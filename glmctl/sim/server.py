@@ -105,6 +105,11 @@ class _HttpServer(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that fails its TLS handshake or vanishes is not the server's failure:
+        note it at debug level instead of printing a traceback."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
@@ -238,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(err)
         except SelectorError as err:
             self._send_error(bad_request(str(err)))
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the client went away (reset, broken pipe, TLS EOF)
             self.close_connection = True
         except Exception as err:  # the API answers 500, it does not crash
             log.exception("simulator request failed")
@@ -435,6 +440,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
         if parts == ["api", "v1"]:
             return self._resource_list("", "v1")
+        if parts[:2] == ["openapi", "v3"]:
+            return self._openapi_v3(parts[2:])
         if parts == ["apis"]:
             groups = [self._group(g, vs) for g, vs in sorted(registry.group_versions().items())]
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -452,6 +459,56 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             return self._resource_list(parts[1], parts[2])
         return None
+
+    def _openapi_v3(self, gv_parts: list[str]) -> Obj | None:
+        """Just enough OpenAPI v3 for kubectl's validation to choose server-side field
+        validation (each kind's PATCH operation lists ``fieldValidation``), so
+        ``kubectl create -f``/``apply -f`` work without ``--validate=false``. No schemas:
+        the simulator accepts any fields, as with ``x-kubernetes-preserve-unknown-fields``.
+        """
+        registry = self.state.store.registry
+        gvs = [("", "v1")] + [(g, v) for g, vs in registry.group_versions().items() for v in vs]
+        if not gv_parts:
+            index: dict[str, Obj] = {}
+            for group, version in gvs:
+                key = f"apis/{group}/{version}" if group else f"api/{version}"
+                index[key] = {"serverRelativeURL": f"/openapi/v3/{key}?hash={self._rv_hash()}"}
+            return {"paths": index}
+        if gv_parts[0] == "api" and len(gv_parts) == 2:
+            group, version = "", gv_parts[1]
+        elif gv_parts[0] == "apis" and len(gv_parts) == 3:
+            group, version = gv_parts[1], gv_parts[2]
+        else:
+            return None
+        if (group, version) not in gvs:
+            return None
+        paths: Obj = {}
+        for rt in registry.in_group_version(group, version):
+            prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
+            scope = "/namespaces/{namespace}" if rt.namespaced else ""
+            operation: Obj = {
+                "parameters": [
+                    {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}},
+                    {"name": "dryRun", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-group-version-kind": {
+                    "group": group,
+                    "version": version,
+                    "kind": rt.kind,
+                },
+            }
+            paths[f"{prefix}{scope}/{rt.plural}/{{name}}"] = {"patch": operation}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes (glmctl simulator)", "version": "v1.34.0"},
+            "paths": paths,
+            "components": {"schemas": {}},
+        }
+
+    def _rv_hash(self) -> str:
+        """Changes whenever a CRD may have changed the documents (clients cache by it)."""
+        return f"{self.state.store.resource_version:016X}"
 
     @staticmethod
     def _group(name: str, versions: list[str]) -> Obj:
@@ -626,6 +683,12 @@ class _Handler(BaseHTTPRequestHandler):
         rv_param = params.get("resourceVersion") or ""
         table = self._wants_table()
         initial = rv_param in ("", "0") or params.get("sendInitialEvents") == "true"
+        rv = 0
+        if not initial:
+            try:
+                rv = int(rv_param)
+            except ValueError as err:
+                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
 
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -648,11 +711,6 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 }
                 self._watch_event("BOOKMARK", bookmark, target, table)
-        else:
-            try:
-                rv = int(rv_param)
-            except ValueError as err:
-                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
         try:
             while not self.state.stopping.is_set():
                 now = time.monotonic()
@@ -667,6 +725,15 @@ class _Handler(BaseHTTPRequestHandler):
                 for event in store.events_after(rv, min(remaining, 0.5)):
                     rv = event.rv
                     self._send_watch_event(event, target, matches, table)
+            if params.get("allowWatchBookmarks") == "true" and not self.state.stopping.is_set():
+                # As the real server does shortly before a watch times out: tell the client
+                # how far it has seen, so its next watch need not start from an old version.
+                bookmark = {
+                    "kind": target.rt.kind,
+                    "apiVersion": api_version,
+                    "metadata": {"resourceVersion": str(rv)},
+                }
+                self._watch_event("BOOKMARK", bookmark, target, table=False)
         except ApiError as err:
             self._watch_event("ERROR", err.status(), target, table=False)
         self.wfile.write(b"0\r\n\r\n")

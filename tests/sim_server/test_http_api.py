@@ -141,6 +141,19 @@ def test_a_watch_ends_at_its_timeout(sim: SimHandle) -> None:
         conn.close()
 
 
+def test_a_watch_that_allows_bookmarks_ends_with_one(sim: SimHandle) -> None:
+    rv = sim.store.resource_version
+    sim.store.create(pod("late", "authentik", {}))
+    conn, events = _watch(
+        sim, f"/api/v1/pods?watch=1&resourceVersion={rv}&timeoutSeconds=1&allowWatchBookmarks=true"
+    )
+    try:
+        seen = [(e["type"], e["object"]["metadata"]["resourceVersion"]) for e in events]
+    finally:
+        conn.close()
+    assert seen == [("ADDED", str(rv + 1)), ("BOOKMARK", str(rv + 1))]
+
+
 # --- list and pagination ---------------------------------------------------------------
 
 

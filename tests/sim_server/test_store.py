@@ -171,3 +171,13 @@ def test_clock_can_be_advanced(store: Store) -> None:
     before = store.now()
     store.advance(3600)
     assert (store.now() - before).total_seconds() >= 3600
+
+
+def test_the_system_namespaces_may_not_be_deleted(store: Store) -> None:
+    store.create(namespace("default"))
+    with pytest.raises(ApiError) as err:
+        store.delete("", "namespaces", None, "default")
+    assert (err.value.code, err.value.message) == (
+        403,
+        'namespaces "default" is forbidden: this namespace may not be deleted',
+    )
