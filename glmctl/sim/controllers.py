@@ -350,6 +350,8 @@ class KustomizationController(Scanner):
     ) -> None:
         key = _key(ks)
         if ks["metadata"].get("deletionTimestamp"):
+            if ks.get("spec", {}).get("prune") and not ks.get("spec", {}).get("suspend"):
+                self._prune(store, ks)
             _remove_finalizer(store, ks, FLUX_FINALIZER)
             return
         if ks.get("spec", {}).get("suspend"):
@@ -498,6 +500,14 @@ class KustomizationController(Scanner):
             meta = manifest["metadata"]
             if store.get(group, plural, meta.get("namespace"), meta["name"]) is None:
                 store.create(manifest_of(manifest))
+
+    def _prune(self, store: SimStore, ks: Obj) -> None:
+        """What Flux does when a Kustomization with ``prune: true`` is deleted."""
+        for manifest in self.owned_templates(ks):
+            group, plural = self.world.resource_of(manifest)
+            meta = manifest["metadata"]
+            if store.get(group, plural, meta.get("namespace"), meta["name"]) is not None:
+                store.delete(group, plural, meta.get("namespace"), meta["name"])
 
     def _health(
         self, store: SimStore, ks: Obj, started: datetime, now: datetime, behaviour: dict[str, Any]
