@@ -322,3 +322,34 @@ def test_deleting_a_pruning_kustomization_deletes_what_it_applied(start_sim: Sta
     wait_for(lambda: api.get(LIFECYCLE_KS) is None, what="Kustomization gone")
     wait_for(lambda: api.get(LIFECYCLE_HR) is None, what="HelmRelease pruned")
     wait_for(lambda: api.get(RELEASE_V1) is None, what="release uninstalled")
+
+
+def test_a_new_externalsecret_with_datafrom_gets_its_secret(start_sim: StartSim) -> None:
+    api = _start(start_sim, "healthy")
+    path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    api.create(
+        path,
+        {
+            "apiVersion": "external-secrets.io/v1beta1",
+            "kind": "ExternalSecret",
+            "metadata": {"name": "extra", "namespace": "authentik"},
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": "onepassword-connect"},
+                "target": {"name": "extra-target"},
+                "data": [{"secretKey": "token", "remoteRef": {"key": "item", "property": "t"}}],
+                "dataFrom": [{"extract": {"key": "home-ops-extra"}}],
+            },
+        },
+    )
+    secret = wait_for(
+        lambda: api.get("/api/v1/namespaces/authentik/secrets/extra-target"), what="target"
+    )
+    assert sorted(secret["data"]) == ["password", "token", "username"]
+    events = api.items("/api/v1/namespaces/authentik/events")
+    assert any(e["reason"] == "Created" and e["involvedObject"]["name"] == "extra" for e in events)
+    api.delete(f"{path}/extra")
+    wait_for(
+        lambda: api.get("/api/v1/namespaces/authentik/secrets/extra-target") is None,
+        what="owned Secret garbage-collected",
+    )
