@@ -289,3 +289,67 @@ def test_kustomization_reapplies_a_deleted_object_on_its_interval(start_sim: Sta
     restored = wait_for(lambda: api.get(account), what="service account re-applied")
     labels = restored["metadata"]["labels"]
     assert labels["kustomize.toolkit.fluxcd.io/name"] == "infrastructure-authentik"
+
+
+def test_a_spec_change_upgrades_the_release_and_supersedes_the_old_one(
+    start_sim: StartSim,
+) -> None:
+    api = _start(start_sim, "healthy")
+    api.merge_patch(LIFECYCLE_HR, {"spec": {"values": {"serviceDiscovery": {"enabled": False}}}})
+    upgraded = wait_for(
+        lambda: (
+            (obj := api.get(LIFECYCLE_HR))
+            and condition(obj, "Ready").get("reason") == "UpgradeSucceeded"
+            and obj
+        ),
+        what="upgrade",
+    )
+    assert condition(upgraded, "Ready")["message"] == (
+        "Helm upgrade succeeded for release flux-system/gitops-lifecycle-management.v2 "
+        "with chart gitops-lifecycle-management@0.1.0"
+    )
+    assert upgraded["status"]["observedGeneration"] == upgraded["metadata"]["generation"] == 2
+    releases = api.items("/api/v1/namespaces/flux-system/secrets?labelSelector=owner%3Dhelm")
+    statuses = {
+        s["metadata"]["labels"]["version"]: s["metadata"]["labels"]["status"] for s in releases
+    }
+    assert statuses == {"1": "superseded", "2": "deployed"}
+
+
+def test_deleting_a_pruning_kustomization_deletes_what_it_applied(start_sim: StartSim) -> None:
+    api = _start(start_sim, "healthy")
+    api.delete(LIFECYCLE_KS)
+    wait_for(lambda: api.get(LIFECYCLE_KS) is None, what="Kustomization gone")
+    wait_for(lambda: api.get(LIFECYCLE_HR) is None, what="HelmRelease pruned")
+    wait_for(lambda: api.get(RELEASE_V1) is None, what="release uninstalled")
+
+
+def test_a_new_externalsecret_with_datafrom_gets_its_secret(start_sim: StartSim) -> None:
+    api = _start(start_sim, "healthy")
+    path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    api.create(
+        path,
+        {
+            "apiVersion": "external-secrets.io/v1beta1",
+            "kind": "ExternalSecret",
+            "metadata": {"name": "extra", "namespace": "authentik"},
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": "onepassword-connect"},
+                "target": {"name": "extra-target"},
+                "data": [{"secretKey": "token", "remoteRef": {"key": "item", "property": "t"}}],
+                "dataFrom": [{"extract": {"key": "home-ops-extra"}}],
+            },
+        },
+    )
+    secret = wait_for(
+        lambda: api.get("/api/v1/namespaces/authentik/secrets/extra-target"), what="target"
+    )
+    assert sorted(secret["data"]) == ["password", "token", "username"]
+    events = api.items("/api/v1/namespaces/authentik/events")
+    assert any(e["reason"] == "Created" and e["involvedObject"]["name"] == "extra" for e in events)
+    api.delete(f"{path}/extra")
+    wait_for(
+        lambda: api.get("/api/v1/namespaces/authentik/secrets/extra-target") is None,
+        what="owned Secret garbage-collected",
+    )
