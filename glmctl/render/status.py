@@ -83,7 +83,7 @@ def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) ->
         return line
     if node.found:
         line.append(f"  {node.age(now)}", style="dim")
-    detail = trim(node.message)
+    detail = "" if node.message == "not found" else trim(node.message)  # said on line one
     if node.reason and not node.ready and node.status != "NotFound":
         detail = f"{node.reason}: {detail}" if detail else node.reason
     if detail:

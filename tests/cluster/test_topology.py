@@ -234,3 +234,15 @@ def test_targets_from_a_profile_shaped_object() -> None:
         "ops", "lifecycle", "ops", "release"
     )
     assert resources.KUSTOMIZATION.kind == "Kustomization"
+
+
+def test_a_missing_object_is_one_line_and_a_missing_crd_says_why() -> None:
+    objects = [o for o in guide_cluster() if o["metadata"]["name"] != "infrastructure-authentik"]
+    text = render(
+        build_status(DictReader(objects, missing_kinds=("HelmRelease",)), StatusTargets())
+    )
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "infrastructure-authentik" in line)
+    assert lines[at].endswith("Kustomization/infrastructure-authentik  ✗ not found")
+    assert "├──" in lines[at + 1] or "└──" in lines[at + 1]  # no detail line under it
+    assert "CRD installed?" in text
