@@ -428,3 +428,19 @@ def test_events_for_an_object_over_http(healthy: SimHandle) -> None:
         healthy.store.record_event(release, "UpgradeFailed", "boom", "Warning")
         found = events_for(cluster, release)
     assert ("UpgradeFailed", "boom", True) in [(e.reason, e.message, e.warning) for e in found]
+
+
+def test_expired_credentials_are_reloaded_once_then_exit_3(
+    start_sim: Callable[..., SimHandle], run_cli: Callable[..., CliResult]
+) -> None:
+    handle = start_sim(load_scenario("healthy"), controllers=[])
+    handle.inject(Fault("401", count=1))
+    with connect(handle) as cluster:  # one 401: the reload and retry get through
+        assert cluster.get(resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS)
+        assert cluster.request_count == 2
+
+    handle.inject(Fault("401"))
+    result = run_cli(["status", "--kubeconfig", str(handle.kubeconfig_path)])
+    assert result.exit_code == 3
+    assert "rejected the credentials of user" in result.stderr
+    assert handle.token not in result.stderr
