@@ -147,6 +147,7 @@ def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HttpServer
+    _raw_body: bytes = b""
     server_version = "glmctl-sim"
 
     # --- plumbing ------------------------------------------------------------------
@@ -201,9 +202,18 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _take_body(self) -> bytes:
+        """Read the whole request body up front: a request answered with an error before
+        its body was parsed must not leave the body to be read as the next request on
+        this keep-alive connection."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
     def _read_body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._raw_body
         if not raw:
             return None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -230,6 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        self._raw_body = self._take_body()
         try:
             if path.startswith("/_sim/"):
                 self._admin(method, path)
@@ -361,9 +372,12 @@ class _Handler(BaseHTTPRequestHandler):
         verb = self._verb(method, target, params)
         if verb not in target.rt.verbs:
             raise _METHOD_NOT_ALLOWED
-        if target.rt.plural == "selfsubjectaccessreviews":
+        if target.rt.group in ("authorization.k8s.io", "authentication.k8s.io"):
             self._authorize(user, rbac.Attributes("create", target.rt.group, target.rt.plural))
-            self._access_review(user)
+            if target.rt.plural == "selfsubjectreviews":
+                self._who_am_i(user)
+            else:
+                self._access_review(user)
             return
         self._authorize(
             user,
@@ -376,11 +390,10 @@ class _Handler(BaseHTTPRequestHandler):
                 target.name or "",
             ),
         )
-        handler = getattr(self, f"_do_{verb}")
         if verb == "watch":
             self._do_watch(target, params, drop_after)
         else:
-            handler(target, params)
+            getattr(self, f"_do_{verb}")(target, params)
 
     @staticmethod
     def _verb(method: str, target: _Target, params: dict[str, str]) -> str:
@@ -899,6 +912,16 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     # --- access reviews ------------------------------------------------------------
+
+    def _who_am_i(self, user: rbac.UserInfo) -> None:
+        """SelfSubjectReview (``kubectl auth whoami``); its request body carries nothing."""
+        review = {
+            "kind": "SelfSubjectReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
+        }
+        self._send_json(201, review)
 
     def _access_review(self, user: rbac.UserInfo) -> None:
         body = self._read_body()
