@@ -34,7 +34,7 @@ from glmctl.sim.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request, gone
+from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -52,10 +52,18 @@ SERVER_VERSION = {
 }
 DEFAULT_WATCH_SECONDS = 1800
 PROTOBUF = "application/vnd.kubernetes.protobuf"
-_NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource")
-_METHOD_NOT_ALLOWED = ApiError(
-    405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
-)
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def _method_not_allowed() -> ApiError:
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+
+
 _VERB_FOR_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -148,6 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HttpServer
     _raw_body: bytes = b""
+    _streaming = False
     server_version = "glmctl-sim"
 
     # --- plumbing ------------------------------------------------------------------
@@ -194,6 +203,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _encode(body), headers=headers)
 
     def _send_error(self, err: ApiError) -> None:
+        if self._streaming:  # a watch already answered 200: all we can do is hang up
+            self._drop()
+            return
         self._send_json(err.code, err.status(), headers=err.headers)
 
     def _drop(self) -> None:
@@ -259,12 +271,14 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as err:  # the API answers 500, it does not crash
             log.exception("simulator request failed")
             self._send_error(ApiError(500, "InternalError", f"Internal error occurred: {err}"))
+        finally:
+            self._streaming = False
 
     # --- admin endpoint ------------------------------------------------------------
 
     def _admin(self, method: str, path: str) -> None:
         if path != "/_sim/faults":
-            raise _NOT_FOUND
+            raise _not_found()
         faults = self.state.faults
         if method == "POST":
             body = self._read_body()
@@ -276,7 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "DELETE":
             faults.clear()
         elif method != "GET":
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         self._send_json(200, {"faults": [f.to_dict() for f in faults.active()]})
 
     # --- gates ---------------------------------------------------------------------
@@ -362,16 +376,16 @@ class _Handler(BaseHTTPRequestHandler):
         discovery = self._discovery(parts)
         if discovery is not None:
             if method != "GET":
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             self._authorize(user, rbac.Attributes("get", path=path))
             self._send_json(200, discovery)
             return
         target = self._target(parts)
         if target is None:
-            raise _NOT_FOUND
+            raise _not_found()
         verb = self._verb(method, target, params)
         if verb not in target.rt.verbs:
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         if target.rt.group in ("authorization.k8s.io", "authentication.k8s.io"):
             self._authorize(user, rbac.Attributes("create", target.rt.group, target.rt.plural))
             if target.rt.plural == "selfsubjectreviews":
@@ -403,12 +417,12 @@ class _Handler(BaseHTTPRequestHandler):
             return "watch" if params.get("watch") in ("1", "true") else "list"
         if method == "POST":
             if target.name is not None:
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             return "create"
         if method == "DELETE" and target.name is None:
             return "deletecollection"
         if target.name is None:
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         return _VERB_FOR_METHOD[method]
 
     def _target(self, parts: list[str]) -> _Target | None:
@@ -616,7 +630,7 @@ class _Handler(BaseHTTPRequestHandler):
         if token:
             rv = token_rv
         next_token, remaining = "", 0
-        limit = int(params.get("limit") or 0)
+        limit = int(_number(params, "limit", 0))
         if limit > 0 and len(items) > limit:
             remaining = len(items) - limit
             items = items[:limit]
@@ -689,7 +703,7 @@ class _Handler(BaseHTTPRequestHandler):
                 and fields.matches(obj)
             )
 
-        timeout = float(params.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
+        timeout = _number(params, "timeoutSeconds", DEFAULT_WATCH_SECONDS)
         started = time.monotonic()
         deadline = started + timeout
         cut_at = started + drop_after if drop_after else None
@@ -709,6 +723,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         self.wfile.flush()
+        self._streaming = True
         api_version = target.api_version
         if initial:
             items, rv = store.select(target.rt, target.namespace, matches, fields.exact_name())
@@ -1056,6 +1071,16 @@ _CONTINUE_EXPIRED = (
 )
 
 
+def _number(params: dict[str, str], name: str, default: float) -> float:
+    text = params.get(name)
+    if not text:
+        return default
+    try:
+        return float(int(text))
+    except ValueError as err:
+        raise bad_request(f"invalid value for {name}: {text!r}: must be an integer") from err
+
+
 def _predicate(labels: LabelSelector, fields: FieldSelector) -> Callable[[Obj], bool] | None:
     """The filter a list or watch applies; None when both selectors are empty."""
     if labels.empty and fields.empty:
@@ -1122,6 +1147,3 @@ class ApiServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-
-__all__ = ["ApiServer", "ApiState", "gone"]
