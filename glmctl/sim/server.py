@@ -1,9 +1,26 @@
 """The simulated cluster's HTTP API: discovery, CRUD, watch, logs, tables, access reviews.
 
-A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, so kubectl and the
-``kubernetes`` client reuse connections as they do with a real API server. Every request
-passes the same gates as on a real server, in the same order: fault injection (our
-addition), authentication by bearer token, impersonation, RBAC, then the handler.
+A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive over TLS, so kubectl and the
+``kubernetes`` client reuse connections as they do with a real API server (kubectl sends
+bearer tokens only over TLS). Every request passes the same gates as on a real server, in
+the same order: fault injection (our addition), authentication by bearer token,
+impersonation, RBAC, then the handler.
+
+Known differences from a real API server, chosen to keep the simulator small:
+
+- JSON only. Protobuf request bodies are refused with 415, except the
+  SelfSubjectAccessReview kubectl's ``auth can-i`` posts (decoded here), so the typed
+  ``kubectl create <kind> ...`` generators do not work; ``kubectl create -f`` and
+  ``kubectl apply -f`` do.
+- No schemas: OpenAPI v3 documents list operations only (enough for kubectl to choose
+  server-side validation); ``fieldValidation`` is accepted and ignored; objects are not
+  validated beyond names and namespaces. ``/openapi/v2`` is 404.
+- No aggregated discovery (clients fall back to the legacy documents), no server-side
+  apply, no SelfSubjectRulesReview (``auth can-i --list``), no events.k8s.io/v1.
+- Namespace and foreground deletion complete synchronously; watch bookmarks are sent only
+  when a watch with ``allowWatchBookmarks`` times out.
+- ``/_sim/faults`` is an admin endpoint without authentication (the server listens on
+  loopback only).
 """
 
 from __future__ import annotations
