@@ -1,9 +1,26 @@
 """The simulated cluster's HTTP API: discovery, CRUD, watch, logs, tables, access reviews.
 
-A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, so kubectl and the
-``kubernetes`` client reuse connections as they do with a real API server. Every request
-passes the same gates as on a real server, in the same order: fault injection (our
-addition), authentication by bearer token, impersonation, RBAC, then the handler.
+A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive over TLS, so kubectl and the
+``kubernetes`` client reuse connections as they do with a real API server (kubectl sends
+bearer tokens only over TLS). Every request passes the same gates as on a real server, in
+the same order: fault injection (our addition), authentication by bearer token,
+impersonation, RBAC, then the handler.
+
+Known differences from a real API server, chosen to keep the simulator small:
+
+- JSON only. Protobuf request bodies are refused with 415, except the
+  SelfSubjectAccessReview kubectl's ``auth can-i`` posts (decoded here), so the typed
+  ``kubectl create <kind> ...`` generators do not work; ``kubectl create -f`` and
+  ``kubectl apply -f`` do.
+- No schemas: OpenAPI v3 documents list operations only (enough for kubectl to choose
+  server-side validation); ``fieldValidation`` is accepted and ignored; objects are not
+  validated beyond names and namespaces. ``/openapi/v2`` is 404.
+- No aggregated discovery (clients fall back to the legacy documents), no server-side
+  apply, no SelfSubjectRulesReview (``auth can-i --list``), no events.k8s.io/v1.
+- Namespace and foreground deletion complete synchronously; watch bookmarks are sent only
+  when a watch with ``allowWatchBookmarks`` times out.
+- ``/_sim/faults`` is an admin endpoint without authentication (the server listens on
+  loopback only).
 """
 
 from __future__ import annotations
@@ -34,7 +51,7 @@ from glmctl.sim.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request, gone
+from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -52,10 +69,18 @@ SERVER_VERSION = {
 }
 DEFAULT_WATCH_SECONDS = 1800
 PROTOBUF = "application/vnd.kubernetes.protobuf"
-_NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource")
-_METHOD_NOT_ALLOWED = ApiError(
-    405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
-)
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def _method_not_allowed() -> ApiError:
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+
+
 _VERB_FOR_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -147,6 +172,8 @@ def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HttpServer
+    _raw_body: bytes = b""
+    _streaming = False
     server_version = "glmctl-sim"
 
     # --- plumbing ------------------------------------------------------------------
@@ -193,6 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _encode(body), headers=headers)
 
     def _send_error(self, err: ApiError) -> None:
+        if self._streaming:  # a watch already answered 200: all we can do is hang up
+            self._drop()
+            return
         self._send_json(err.code, err.status(), headers=err.headers)
 
     def _drop(self) -> None:
@@ -201,9 +231,18 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _take_body(self) -> bytes:
+        """Read the whole request body up front: a request answered with an error before
+        its body was parsed must not leave the body to be read as the next request on
+        this keep-alive connection."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
     def _read_body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._raw_body
         if not raw:
             return None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -230,6 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        self._raw_body = self._take_body()
         try:
             if path.startswith("/_sim/"):
                 self._admin(method, path)
@@ -248,12 +288,14 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as err:  # the API answers 500, it does not crash
             log.exception("simulator request failed")
             self._send_error(ApiError(500, "InternalError", f"Internal error occurred: {err}"))
+        finally:
+            self._streaming = False
 
     # --- admin endpoint ------------------------------------------------------------
 
     def _admin(self, method: str, path: str) -> None:
         if path != "/_sim/faults":
-            raise _NOT_FOUND
+            raise _not_found()
         faults = self.state.faults
         if method == "POST":
             body = self._read_body()
@@ -265,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "DELETE":
             faults.clear()
         elif method != "GET":
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         self._send_json(200, {"faults": [f.to_dict() for f in faults.active()]})
 
     # --- gates ---------------------------------------------------------------------
@@ -351,19 +393,22 @@ class _Handler(BaseHTTPRequestHandler):
         discovery = self._discovery(parts)
         if discovery is not None:
             if method != "GET":
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             self._authorize(user, rbac.Attributes("get", path=path))
             self._send_json(200, discovery)
             return
         target = self._target(parts)
         if target is None:
-            raise _NOT_FOUND
+            raise _not_found()
         verb = self._verb(method, target, params)
         if verb not in target.rt.verbs:
-            raise _METHOD_NOT_ALLOWED
-        if target.rt.plural == "selfsubjectaccessreviews":
+            raise _method_not_allowed()
+        if target.rt.group in ("authorization.k8s.io", "authentication.k8s.io"):
             self._authorize(user, rbac.Attributes("create", target.rt.group, target.rt.plural))
-            self._access_review(user)
+            if target.rt.plural == "selfsubjectreviews":
+                self._who_am_i(user)
+            else:
+                self._access_review(user)
             return
         self._authorize(
             user,
@@ -376,11 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
                 target.name or "",
             ),
         )
-        handler = getattr(self, f"_do_{verb}")
         if verb == "watch":
             self._do_watch(target, params, drop_after)
         else:
-            handler(target, params)
+            getattr(self, f"_do_{verb}")(target, params)
 
     @staticmethod
     def _verb(method: str, target: _Target, params: dict[str, str]) -> str:
@@ -390,12 +434,12 @@ class _Handler(BaseHTTPRequestHandler):
             return "watch" if params.get("watch") in ("1", "true") else "list"
         if method == "POST":
             if target.name is not None:
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             return "create"
         if method == "DELETE" and target.name is None:
             return "deletecollection"
         if target.name is None:
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         return _VERB_FOR_METHOD[method]
 
     def _target(self, parts: list[str]) -> _Target | None:
@@ -603,7 +647,7 @@ class _Handler(BaseHTTPRequestHandler):
         if token:
             rv = token_rv
         next_token, remaining = "", 0
-        limit = int(params.get("limit") or 0)
+        limit = int(_number(params, "limit", 0))
         if limit > 0 and len(items) > limit:
             remaining = len(items) - limit
             items = items[:limit]
@@ -676,7 +720,7 @@ class _Handler(BaseHTTPRequestHandler):
                 and fields.matches(obj)
             )
 
-        timeout = float(params.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
+        timeout = _number(params, "timeoutSeconds", DEFAULT_WATCH_SECONDS)
         started = time.monotonic()
         deadline = started + timeout
         cut_at = started + drop_after if drop_after else None
@@ -696,6 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         self.wfile.flush()
+        self._streaming = True
         api_version = target.api_version
         if initial:
             items, rv = store.select(target.rt, target.namespace, matches, fields.exact_name())
@@ -900,6 +945,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- access reviews ------------------------------------------------------------
 
+    def _who_am_i(self, user: rbac.UserInfo) -> None:
+        """SelfSubjectReview (``kubectl auth whoami``); its request body carries nothing."""
+        review = {
+            "kind": "SelfSubjectReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
+        }
+        self._send_json(201, review)
+
     def _access_review(self, user: rbac.UserInfo) -> None:
         body = self._read_body()
         if not isinstance(body, dict):
@@ -1033,6 +1088,16 @@ _CONTINUE_EXPIRED = (
 )
 
 
+def _number(params: dict[str, str], name: str, default: float) -> float:
+    text = params.get(name)
+    if not text:
+        return default
+    try:
+        return float(int(text))
+    except ValueError as err:
+        raise bad_request(f"invalid value for {name}: {text!r}: must be an integer") from err
+
+
 def _predicate(labels: LabelSelector, fields: FieldSelector) -> Callable[[Obj], bool] | None:
     """The filter a list or watch applies; None when both selectors are empty."""
     if labels.empty and fields.empty:
@@ -1099,6 +1164,3 @@ class ApiServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-
-__all__ = ["ApiServer", "ApiState", "gone"]

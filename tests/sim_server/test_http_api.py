@@ -505,3 +505,27 @@ def test_stop_ends_open_watches(start_sim: StartSim) -> None:
         stopper.join(timeout=10)
     assert rest == []
     assert not stopper.is_alive()
+
+
+def test_two_requests_on_one_connection_after_an_error_with_a_body(sim: SimHandle) -> None:
+    conn = connection(sim)
+    try:
+        headers = {"Authorization": f"Bearer {sim.token}", "Content-Type": "application/json"}
+        conn.request("POST", "/apis/nowhere/v1/things", body=b'{"kind":"Thing"}', headers=headers)
+        first = conn.getresponse()
+        first.read()
+        conn.request("GET", "/version", headers=headers)
+        second = conn.getresponse()
+        assert (first.status, second.status) == (404, 200)
+        assert json.loads(second.read())["major"] == "1"
+    finally:
+        conn.close()
+
+
+def test_fault_rules_are_validated() -> None:
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        Fault(kind="teapot")
+    with pytest.raises(ValueError, match="unknown fault fields: colour"):
+        Fault.from_dict({"kind": "500", "colour": "red"})
+    rule = Fault.from_dict({"kind": "429", "method": "get", "count": 2})
+    assert rule.applies_to("GET", "/api/v1/pods") and not rule.applies_to("POST", "/api")

@@ -350,3 +350,31 @@ def test_create_from_a_file_validates_on_the_server(
     code, _, err = kubectl(sim, "create", "-f", str(manifest))
     assert code == 1
     assert 'configmaps "settings" already exists' in err
+
+
+def test_auth_whoami_names_the_impersonated_service_account(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    code, out, err = kubectl(sim, "auth", "whoami", f"--as={SA_USER}")
+    assert code == 0, err
+    assert SA_USER in out
+    assert "system:serviceaccounts:flux-system" in out
+
+
+def test_an_error_before_the_body_is_read_leaves_the_connection_usable(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    # can-i --list posts a SelfSubjectRulesReview the simulator does not serve (404); the
+    # body must not be read as the next request on the kept-alive connection.
+    code, _, err = kubectl(sim, "auth", "can-i", "--list")
+    assert code == 1
+    assert "could not find the requested resource" in err
+    assert "Unsolicited response" not in err
+
+
+def test_logs_of_a_job_find_its_pods_through_the_generated_selector(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    code, out, err = kubectl(sim, "logs", "job/database-init", "-n", "authentik")
+    assert code == 0, err
+    assert out == "database created\n"
