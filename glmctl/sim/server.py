@@ -175,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
     _raw_body: bytes = b""
     _streaming = False
     server_version = "glmctl-sim"
+    # Keep-alive clients (kubectl, the python client) wait ~40 ms for a delayed ACK on every
+    # small response unless Nagle's algorithm is off, as it is on a real API server.
+    disable_nagle_algorithm = True
 
     # --- plumbing ------------------------------------------------------------------
 
