@@ -1479,7 +1479,8 @@ class ExternalSecretController(Scanner):
                 updated["metadata"]["ownerReferences"] = [_owner_reference(es)]
             updated["metadata"].pop("resourceVersion", None)
             store.update(updated)
-            store.record_event(es, "Updated", "Updated Secret")
+            if sorted((secret.get("data") or {}).keys()) != keys:
+                store.record_event(es, "Updated", "Updated Secret")
         status = copy.deepcopy(es.get("status", {}))
         refreshed = parse_timestamp(status.get("refreshTime"))
         interval = parse_duration(es.get("spec", {}).get("refreshInterval", "1h"))
