@@ -27,6 +27,11 @@ _BASE_RULES: tuple[Obj, ...] = (
         "verbs": ["create"],
     },
     {
+        "apiGroups": ["authentication.k8s.io"],
+        "resources": ["selfsubjectreviews"],
+        "verbs": ["create"],
+    },
+    {
         "nonResourceURLs": [
             "/api",
             "/api/*",

@@ -143,6 +143,14 @@ BUILTINS: tuple[ResourceType, ...] = (
         verbs=_NO_WATCH_CREATE_ONLY,
     ),
     _rt(
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+        False,
+        verbs=_NO_WATCH_CREATE_ONLY,
+    ),
+    _rt(
         CRD_GROUP,
         "v1",
         "customresourcedefinitions",

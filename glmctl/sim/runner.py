@@ -54,7 +54,7 @@ class SimHandle:
     kubeconfig_path: Path
     ca_pem: bytes
     context: str
-    token: str
+    token: str = field(repr=False)
     store: Store
     faults: Faults
     state: ApiState
@@ -160,14 +160,20 @@ def _scenario_users(scenario: Scenario) -> list[dict[str, Any]]:
 def _controller_loop(
     store: Store, controllers: Sequence[Controller], stop: threading.Event
 ) -> None:
+    reported: set[tuple[int, str]] = set()
     while not stop.wait(TICK_SECONDS):
         for controller in controllers:
             try:
                 controller.tick(store)
             except ApiError as err:  # a conflict or a vanished object: retry next tick
                 log.debug("controller %s: %s", type(controller).__name__, err.message)
-            except Exception:
-                log.exception("controller %s failed", type(controller).__name__)
+            except Exception as err:
+                # Report each distinct failure once: a broken controller ticks 20 times a
+                # second and would otherwise bury everything else in the log.
+                key = (id(controller), f"{type(err).__name__}: {err}")
+                if key not in reported:
+                    reported.add(key)
+                    log.exception("controller %s failed", type(controller).__name__)
 
 
 def start_simulator(

@@ -60,6 +60,10 @@ class LabelSelector:
 
     requirements: tuple[Requirement, ...] = ()
 
+    @property
+    def empty(self) -> bool:
+        return not self.requirements
+
     def matches(self, labels: Mapping[str, str] | None) -> bool:
         labels = labels or {}
         return all(r.matches(labels) for r in self.requirements)
@@ -263,6 +267,10 @@ class FieldRequirement:
 @dataclass(frozen=True)
 class FieldSelector:
     requirements: tuple[FieldRequirement, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.requirements
 
     def matches(self, obj: Obj) -> bool:
         return all(r.matches(obj) for r in self.requirements)

@@ -1,9 +1,26 @@
 """The simulated cluster's HTTP API: discovery, CRUD, watch, logs, tables, access reviews.
 
-A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive, so kubectl and the
-``kubernetes`` client reuse connections as they do with a real API server. Every request
-passes the same gates as on a real server, in the same order: fault injection (our
-addition), authentication by bearer token, impersonation, RBAC, then the handler.
+A ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive over TLS, so kubectl and the
+``kubernetes`` client reuse connections as they do with a real API server (kubectl sends
+bearer tokens only over TLS). Every request passes the same gates as on a real server, in
+the same order: fault injection (our addition), authentication by bearer token,
+impersonation, RBAC, then the handler.
+
+Known differences from a real API server, chosen to keep the simulator small:
+
+- JSON only. Protobuf request bodies are refused with 415, except the
+  SelfSubjectAccessReview kubectl's ``auth can-i`` posts (decoded here), so the typed
+  ``kubectl create <kind> ...`` generators do not work; ``kubectl create -f`` and
+  ``kubectl apply -f`` do.
+- No schemas: OpenAPI v3 documents list operations only (enough for kubectl to choose
+  server-side validation); ``fieldValidation`` is accepted and ignored; objects are not
+  validated beyond names and namespaces. ``/openapi/v2`` is 404.
+- No aggregated discovery (clients fall back to the legacy documents), no server-side
+  apply, no SelfSubjectRulesReview (``auth can-i --list``), no events.k8s.io/v1.
+- Namespace and foreground deletion complete synchronously; watch bookmarks are sent only
+  when a watch with ``allowWatchBookmarks`` times out.
+- ``/_sim/faults`` is an admin endpoint without authentication (the server listens on
+  loopback only).
 """
 
 from __future__ import annotations
@@ -17,6 +34,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,7 +51,7 @@ from glmctl.sim.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request, gone
+from glmctl.sim.store import ApiError, Preconditions, Store, WatchEvent, bad_request
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -51,10 +69,18 @@ SERVER_VERSION = {
 }
 DEFAULT_WATCH_SECONDS = 1800
 PROTOBUF = "application/vnd.kubernetes.protobuf"
-_NOT_FOUND = ApiError(404, "NotFound", "the server could not find the requested resource")
-_METHOD_NOT_ALLOWED = ApiError(
-    405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
-)
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+def _method_not_allowed() -> ApiError:
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+
+
 _VERB_FOR_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -104,6 +130,11 @@ class _HttpServer(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that fails its TLS handshake or vanishes is not the server's failure:
+        note it at debug level instead of printing a traceback."""
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
@@ -141,6 +172,8 @@ def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HttpServer
+    _raw_body: bytes = b""
+    _streaming = False
     server_version = "glmctl-sim"
 
     # --- plumbing ------------------------------------------------------------------
@@ -187,16 +220,29 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _encode(body), headers=headers)
 
     def _send_error(self, err: ApiError) -> None:
+        if self._streaming:  # a watch already answered 200: all we can do is hang up
+            self._drop()
+            return
         self._send_json(err.code, err.status(), headers=err.headers)
 
     def _drop(self) -> None:
+        """Close the connection without (the rest of) a response."""
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _take_body(self) -> bytes:
+        """Read the whole request body up front: a request answered with an error before
+        its body was parsed must not leave the body to be read as the next request on
+        this keep-alive connection."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
     def _read_body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._raw_body
         if not raw:
             return None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -223,6 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        self._raw_body = self._take_body()
         try:
             if path.startswith("/_sim/"):
                 self._admin(method, path)
@@ -236,17 +283,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(err)
         except SelectorError as err:
             self._send_error(bad_request(str(err)))
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the client went away (reset, broken pipe, TLS EOF)
             self.close_connection = True
         except Exception as err:  # the API answers 500, it does not crash
             log.exception("simulator request failed")
             self._send_error(ApiError(500, "InternalError", f"Internal error occurred: {err}"))
+        finally:
+            self._streaming = False
 
     # --- admin endpoint ------------------------------------------------------------
 
     def _admin(self, method: str, path: str) -> None:
         if path != "/_sim/faults":
-            raise _NOT_FOUND
+            raise _not_found()
         faults = self.state.faults
         if method == "POST":
             body = self._read_body()
@@ -258,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "DELETE":
             faults.clear()
         elif method != "GET":
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         self._send_json(200, {"faults": [f.to_dict() for f in faults.active()]})
 
     # --- gates ---------------------------------------------------------------------
@@ -344,19 +393,22 @@ class _Handler(BaseHTTPRequestHandler):
         discovery = self._discovery(parts)
         if discovery is not None:
             if method != "GET":
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             self._authorize(user, rbac.Attributes("get", path=path))
             self._send_json(200, discovery)
             return
         target = self._target(parts)
         if target is None:
-            raise _NOT_FOUND
+            raise _not_found()
         verb = self._verb(method, target, params)
         if verb not in target.rt.verbs:
-            raise _METHOD_NOT_ALLOWED
-        if target.rt.plural == "selfsubjectaccessreviews":
+            raise _method_not_allowed()
+        if target.rt.group in ("authorization.k8s.io", "authentication.k8s.io"):
             self._authorize(user, rbac.Attributes("create", target.rt.group, target.rt.plural))
-            self._access_review(user)
+            if target.rt.plural == "selfsubjectreviews":
+                self._who_am_i(user)
+            else:
+                self._access_review(user)
             return
         self._authorize(
             user,
@@ -369,11 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
                 target.name or "",
             ),
         )
-        handler = getattr(self, f"_do_{verb}")
         if verb == "watch":
             self._do_watch(target, params, drop_after)
         else:
-            handler(target, params)
+            getattr(self, f"_do_{verb}")(target, params)
 
     @staticmethod
     def _verb(method: str, target: _Target, params: dict[str, str]) -> str:
@@ -383,12 +434,12 @@ class _Handler(BaseHTTPRequestHandler):
             return "watch" if params.get("watch") in ("1", "true") else "list"
         if method == "POST":
             if target.name is not None:
-                raise _METHOD_NOT_ALLOWED
+                raise _method_not_allowed()
             return "create"
         if method == "DELETE" and target.name is None:
             return "deletecollection"
         if target.name is None:
-            raise _METHOD_NOT_ALLOWED
+            raise _method_not_allowed()
         return _VERB_FOR_METHOD[method]
 
     def _target(self, parts: list[str]) -> _Target | None:
@@ -433,6 +484,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
         if parts == ["api", "v1"]:
             return self._resource_list("", "v1")
+        if parts[:2] == ["openapi", "v3"]:
+            return self._openapi_v3(parts[2:])
         if parts == ["apis"]:
             groups = [self._group(g, vs) for g, vs in sorted(registry.group_versions().items())]
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -450,6 +503,56 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             return self._resource_list(parts[1], parts[2])
         return None
+
+    def _openapi_v3(self, gv_parts: list[str]) -> Obj | None:
+        """Just enough OpenAPI v3 for kubectl's validation to choose server-side field
+        validation (each kind's PATCH operation lists ``fieldValidation``), so
+        ``kubectl create -f``/``apply -f`` work without ``--validate=false``. No schemas:
+        the simulator accepts any fields, as with ``x-kubernetes-preserve-unknown-fields``.
+        """
+        registry = self.state.store.registry
+        gvs = [("", "v1")] + [(g, v) for g, vs in registry.group_versions().items() for v in vs]
+        if not gv_parts:
+            index: dict[str, Obj] = {}
+            for group, version in gvs:
+                key = f"apis/{group}/{version}" if group else f"api/{version}"
+                index[key] = {"serverRelativeURL": f"/openapi/v3/{key}?hash={self._rv_hash()}"}
+            return {"paths": index}
+        if gv_parts[0] == "api" and len(gv_parts) == 2:
+            group, version = "", gv_parts[1]
+        elif gv_parts[0] == "apis" and len(gv_parts) == 3:
+            group, version = gv_parts[1], gv_parts[2]
+        else:
+            return None
+        if (group, version) not in gvs:
+            return None
+        paths: Obj = {}
+        for rt in registry.in_group_version(group, version):
+            prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
+            scope = "/namespaces/{namespace}" if rt.namespaced else ""
+            operation: Obj = {
+                "parameters": [
+                    {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}},
+                    {"name": "dryRun", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-group-version-kind": {
+                    "group": group,
+                    "version": version,
+                    "kind": rt.kind,
+                },
+            }
+            paths[f"{prefix}{scope}/{rt.plural}/{{name}}"] = {"patch": operation}
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes (glmctl simulator)", "version": "v1.34.0"},
+            "paths": paths,
+            "components": {"schemas": {}},
+        }
+
+    def _rv_hash(self) -> str:
+        """Changes whenever a CRD may have changed the documents (clients cache by it)."""
+        return f"{self.state.store.resource_version:016X}"
 
     @staticmethod
     def _group(name: str, versions: list[str]) -> Obj:
@@ -529,28 +632,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _do_list(self, target: _Target, params: dict[str, str]) -> None:
         labels, fields = self._selectors(target, params)
-        items, rv = self.state.store.select(
-            target.rt,
-            target.namespace,
-            lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o),
-            name=fields.exact_name(),
-        )
+        after: tuple[str, str] | None = None
         token = params.get("continue")
         if token:
             token_rv, after = _decode_continue(token)
-            self.state.store.check_not_compacted(
-                token_rv,
-                "The provided continue parameter is too old to display a consistent list "
-                "result. You can start a new list without the continue parameter, or use the "
-                "continue token in this response to retrieve the remainder of the results. "
-                "Continuing with the provided token results in an inconsistent list - objects "
-                "that were created, modified, or deleted between the time the first chunk was "
-                "returned and now may show up in the list.",
-            )
+            self.state.store.check_not_compacted(token_rv, _CONTINUE_EXPIRED)
+        items, rv = self.state.store.select(
+            target.rt,
+            target.namespace,
+            _predicate(labels, fields),
+            name=fields.exact_name(),
+            after=after,
+        )
+        if token:
             rv = token_rv
-            items = [o for o in items if _sort_key(o) > after]
         next_token, remaining = "", 0
-        limit = int(params.get("limit") or 0)
+        limit = int(_number(params, "limit", 0))
         if limit > 0 and len(items) > limit:
             remaining = len(items) - limit
             items = items[:limit]
@@ -623,13 +720,19 @@ class _Handler(BaseHTTPRequestHandler):
                 and fields.matches(obj)
             )
 
-        timeout = float(params.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
+        timeout = _number(params, "timeoutSeconds", DEFAULT_WATCH_SECONDS)
         started = time.monotonic()
         deadline = started + timeout
         cut_at = started + drop_after if drop_after else None
         rv_param = params.get("resourceVersion") or ""
         table = self._wants_table()
         initial = rv_param in ("", "0") or params.get("sendInitialEvents") == "true"
+        rv = 0
+        if not initial:
+            try:
+                rv = int(rv_param)
+            except ValueError as err:
+                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
 
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -637,6 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         self.wfile.flush()
+        self._streaming = True
         api_version = target.api_version
         if initial:
             items, rv = store.select(target.rt, target.namespace, matches, fields.exact_name())
@@ -652,15 +756,13 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 }
                 self._watch_event("BOOKMARK", bookmark, target, table)
-        else:
-            try:
-                rv = int(rv_param)
-            except ValueError as err:
-                raise bad_request(f"invalid resourceVersion {rv_param!r}") from err
         try:
             while not self.state.stopping.is_set():
                 now = time.monotonic()
                 if cut_at is not None and now >= cut_at:
+                    # Half an event, as when the network fails mid-transfer.
+                    self.wfile.write(b'400\r\n{"type":"MODIFIED","object":{')
+                    self.wfile.flush()
                     raise _DropConnection()
                 remaining = min(deadline, cut_at or deadline) - now
                 if remaining <= 0:
@@ -668,6 +770,15 @@ class _Handler(BaseHTTPRequestHandler):
                 for event in store.events_after(rv, min(remaining, 0.5)):
                     rv = event.rv
                     self._send_watch_event(event, target, matches, table)
+            if params.get("allowWatchBookmarks") == "true" and not self.state.stopping.is_set():
+                # As the real server does shortly before a watch times out: tell the client
+                # how far it has seen, so its next watch need not start from an old version.
+                bookmark = {
+                    "kind": target.rt.kind,
+                    "apiVersion": api_version,
+                    "metadata": {"resourceVersion": str(rv)},
+                }
+                self._watch_event("BOOKMARK", bookmark, target, table=False)
         except ApiError as err:
             self._watch_event("ERROR", err.status(), target, table=False)
         self.wfile.write(b"0\r\n\r\n")
@@ -805,11 +916,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _do_deletecollection(self, target: _Target, params: dict[str, str]) -> None:
         labels, fields = self._selectors(target, params)
         propagation, _, dry_run = self._delete_options(params)
-        items, rv = self.state.store.select(
-            target.rt,
-            target.namespace,
-            lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o),
-        )
+        items, rv = self.state.store.select(target.rt, target.namespace, _predicate(labels, fields))
         deleted = []
         for obj in items:
             meta = obj["metadata"]
@@ -837,6 +944,16 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     # --- access reviews ------------------------------------------------------------
+
+    def _who_am_i(self, user: rbac.UserInfo) -> None:
+        """SelfSubjectReview (``kubectl auth whoami``); its request body carries nothing."""
+        review = {
+            "kind": "SelfSubjectReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}},
+        }
+        self._send_json(201, review)
 
     def _access_review(self, user: rbac.UserInfo) -> None:
         body = self._read_body()
@@ -962,6 +1079,36 @@ def _access_review_from_protobuf(raw: bytes) -> Obj:
     return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": out}
 
 
+_CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You "
+    "can start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted "
+    "between the time the first chunk was returned and now may show up in the list."
+)
+
+
+def _number(params: dict[str, str], name: str, default: float) -> float:
+    text = params.get(name)
+    if not text:
+        return default
+    try:
+        return float(int(text))
+    except ValueError as err:
+        raise bad_request(f"invalid value for {name}: {text!r}: must be an integer") from err
+
+
+def _predicate(labels: LabelSelector, fields: FieldSelector) -> Callable[[Obj], bool] | None:
+    """The filter a list or watch applies; None when both selectors are empty."""
+    if labels.empty and fields.empty:
+        return None
+    if fields.empty:
+        return lambda o: labels.matches((o.get("metadata") or {}).get("labels"))
+    if labels.empty:
+        return fields.matches
+    return lambda o: labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o)
+
+
 def _sort_key(obj: Obj) -> tuple[str, str]:
     meta = obj.get("metadata") or {}
     return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
@@ -1017,6 +1164,3 @@ class ApiServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-
-__all__ = ["ApiServer", "ApiState", "gone"]

@@ -34,6 +34,7 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace or "", name)
 
 DEFAULT_HISTORY = 1000
+_IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 _SPEC_EXCLUDED = frozenset({"metadata", "status", "apiVersion", "kind"})
 _SERVER_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "generation")
 
@@ -178,6 +179,8 @@ class Store:
         self._changed = threading.Condition(self._lock)
         self._objects: dict[tuple[str, str], dict[Key, Obj]] = {}
         self._dependents: dict[str, set[tuple[str, str, str, str]]] = {}
+        self._by_uid: dict[str, tuple[str, str, Key]] = {}  # uid -> (group, plural, key)
+        self._foreground: set[str] = set()  # uids waiting on foregroundDeletion
         self._deletion_policy: dict[str, str] = {}
         self._logs: dict[Key, str] = {}
         self._rv = 0
@@ -290,24 +293,28 @@ class Store:
         namespace: str | None,
         predicate: Callable[[Obj], bool] | None = None,
         name: str | None = None,
+        after: Key | None = None,
     ) -> tuple[list[Obj], int]:
-        """Matching objects sorted by (namespace, name), and the list's resourceVersion."""
+        """Matching objects sorted by (namespace, name), and the list's resourceVersion.
+
+        ``after`` skips keys up to and including it (a continue token's position) before
+        the predicate runs, so each page of a paginated list costs less than the first.
+        """
         with self._lock:
             bucket = self._bucket(rt)
+            keys: Iterable[Key] = bucket.keys()
             if name is not None:
-                candidates: Iterable[tuple[Key, Obj]] = [
-                    (k, o) for k, o in bucket.items() if k[1] == name
-                ]
+                keys = [k for k in keys if k[1] == name]
+            if namespace is not None:
+                keys = [k for k in keys if k[0] == namespace]
+            if after is not None:
+                keys = [k for k in keys if k > after]
+            ordered = sorted(keys)
+            if predicate is None:
+                items = [bucket[k] for k in ordered]
             else:
-                candidates = bucket.items()
-            items = [
-                (k, o)
-                for k, o in candidates
-                if (namespace is None or k[0] == namespace) and (predicate is None or predicate(o))
-            ]
-            rv = self._rv
-        items.sort(key=lambda pair: pair[0])
-        return [o for _, o in items], rv
+                items = [o for o in (bucket[k] for k in ordered) if predicate(o)]
+            return items, self._rv
 
     def pod_log(self, namespace: str, name: str) -> str | None:
         with self._lock:
@@ -559,6 +566,13 @@ class Store:
                     f"{pre.resource_version}, ResourceVersion in object meta: "
                     f"{meta.get('resourceVersion')}",
                 )
+            if rt.group == "" and rt.plural == "namespaces" and name in _IMMORTAL_NAMESPACES:
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                    details={"name": name, "kind": "namespaces"},
+                )
             policy = propagation or _default_propagation(rt)
             if policy not in ("Orphan", "Background", "Foreground"):
                 raise invalid(
@@ -661,24 +675,21 @@ class Store:
 
     def _release_foreground_owners(self) -> None:
         """Remove ``foregroundDeletion`` from owners whose dependents are all gone."""
-        for (group, plural), bucket in list(self._objects.items()):
-            for obj in list(bucket.values()):
-                meta = obj["metadata"]
-                fins = meta.get("finalizers") or []
-                if "foregroundDeletion" in fins and not self._dependents.get(str(meta["uid"])):
-                    rt = self.registry.get(group, plural)
-                    if rt is None:
-                        continue
-                    released = clone_obj(obj)
-                    released["metadata"]["finalizers"] = [
-                        f for f in fins if f != "foregroundDeletion"
-                    ]
-                    self._commit_update(rt, obj, released, dry_run=False)
+        for uid in [u for u in self._foreground if not self._dependents.get(u)]:
+            self._foreground.discard(uid)
+            where = self._by_uid.get(uid)
+            rt = self.registry.get(where[0], where[1]) if where else None
+            obj = self._bucket(rt).get(where[2]) if rt and where else None
+            if rt is None or obj is None:
+                continue
+            released = clone_obj(obj)
+            released["metadata"]["finalizers"] = [
+                f for f in obj["metadata"].get("finalizers") or [] if f != "foregroundDeletion"
+            ]
+            self._commit_update(rt, obj, released, dry_run=False)
 
     def _uid_exists(self, uid: str) -> bool:
-        return any(
-            o["metadata"].get("uid") == uid for b in self._objects.values() for o in b.values()
-        )
+        return uid in self._by_uid
 
     def _empty_namespace(self, namespace: str) -> None:
         for rt in self.registry.all():
@@ -708,6 +719,9 @@ class Store:
         if old is not None:
             self._unindex(rt, key, old)
         self._bucket(rt)[key] = new
+        self._by_uid[str(new["metadata"].get("uid"))] = (rt.group, rt.plural, key)
+        if "foregroundDeletion" in (new["metadata"].get("finalizers") or ()):
+            self._foreground.add(str(new["metadata"].get("uid")))
         for ref in new["metadata"].get("ownerReferences") or []:
             if ref.get("uid"):
                 self._dependents.setdefault(str(ref["uid"]), set()).add(
@@ -719,6 +733,8 @@ class Store:
     def _drop(self, rt: ResourceType, key: Key, old: Obj) -> None:
         self._unindex(rt, key, old)
         self._bucket(rt).pop(key, None)
+        self._by_uid.pop(str(old["metadata"].get("uid")), None)
+        self._foreground.discard(str(old["metadata"].get("uid")))
 
     def _unindex(self, rt: ResourceType, key: Key, old: Obj) -> None:
         for ref in old["metadata"].get("ownerReferences") or []:

@@ -366,10 +366,11 @@ def columns_and_cells(rt: ResourceType) -> tuple[tuple[PrinterColumn, ...], Cell
     return columns, cells
 
 
-def _definition(column: PrinterColumn) -> Obj:
+def _definition(column: PrinterColumn, *, custom: bool) -> Obj:
+    # Built-in printers declare their Age column a string; CRD columns keep their type.
     return {
         "name": column.name,
-        "type": "string" if column.type == "date" else column.type,
+        "type": column.type if custom or column.type != "date" else "string",
         "format": column.format,
         "description": column.description,
         "priority": column.priority,
@@ -414,6 +415,6 @@ def table(
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata,
-        "columnDefinitions": [_definition(c) for c in columns],
+        "columnDefinitions": [_definition(c, custom=rt.from_crd) for c in columns],
         "rows": rows,
     }

@@ -112,7 +112,15 @@ def pod(
         "status": {
             "phase": phase,
             "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-            "containerStatuses": [{"name": "main", "ready": ready, "restartCount": 0}],
+            "containerStatuses": [
+                {
+                    "name": "main",
+                    "ready": ready,
+                    "restartCount": 0,
+                    "image": "busybox:1.36",
+                    "imageID": "docker.io/library/busybox@sha256:" + "0" * 64,
+                }
+            ],
         },
     }
 
