@@ -20,6 +20,9 @@ def register(app: typer.Typer) -> None:
     from glmctl.cli import journal_cmd
 
     journal_cmd.register(app)
+    from glmctl.cli import runbook_cmd
+
+    runbook_cmd.register(app)
     from glmctl.cli import sim_cmd
 
     sim_cmd.register(app)

@@ -1,0 +1,253 @@
+"""``glmctl runbook list|show|validate|run|steps``: the runbook engine, for any runbook.
+
+Runbooks are found by name in ./runbooks, the user's config directory and the ones
+shipped with glmctl (see ``docs/runbooks.md``), or given as a file path.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from glmctl.cli.app import run_context
+from glmctl.context import OutputFormat, RunContext
+
+if TYPE_CHECKING:
+    from glmctl.runbook.model import Runbook
+    from glmctl.steps.registry import StepSpec
+
+runbook_app = typer.Typer(
+    name="runbook",
+    help="List, show, validate and run runbooks (YAML files of checks and actions).",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``runbook`` command group to ``app``."""
+    app.add_typer(runbook_app)
+
+
+@runbook_app.command("list")
+def list_command(ctx: typer.Context) -> None:
+    """List the runbooks glmctl can find: ./runbooks, the user's, then the shipped ones.
+
+    A name found twice runs the first one; the later one is marked "shadowed".
+    """
+    from glmctl.runbook.loader import RunbookError, load_runbook
+    from glmctl.runbook.locate import list_runbooks
+
+    run_ctx = run_context(ctx)
+    rows: list[dict[str, Any]] = []
+    for file in list_runbooks():
+        try:
+            description = load_runbook(file.path).description.strip().splitlines()
+            summary, valid = (description[0] if description else ""), True
+        except RunbookError as error:
+            summary, valid = f"invalid: {error.detail}", False
+        rows.append(
+            {
+                "name": file.name,
+                "origin": file.origin,
+                "path": str(file.path),
+                "shadowed": file.shadowed,
+                "valid": valid,
+                "description": summary,
+            }
+        )
+    if run_ctx.options.output is OutputFormat.JSON:
+        run_ctx.terminal.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        typer.echo("No runbooks found (searched ./runbooks, the user's and the shipped ones).")
+        return
+    _print_table(
+        run_ctx,
+        ("NAME", "ORIGIN", "DESCRIPTION"),
+        [
+            (
+                row["name"],
+                row["origin"] + (" (shadowed)" if row["shadowed"] else ""),
+                row["description"],
+            )
+            for row in rows
+        ],
+    )
+
+
+@runbook_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    runbook: Annotated[str, typer.Argument(help="Runbook name or file.")],
+) -> None:
+    """Show a runbook's parameters and steps: what each uses, with what, and if it mutates."""
+    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.runbook.loader import load_runbook
+    from glmctl.runbook.locate import find_runbook
+    from glmctl.steps.registry import default_registry
+
+    run_ctx = run_context(ctx)
+    loaded = load_runbook(find_runbook(runbook), profile=load_profile(run_ctx))
+    registry = default_registry()
+    if run_ctx.options.output is OutputFormat.JSON:
+        data = loaded.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["source"] = loaded.source
+        for step in data["steps"]:
+            spec = registry.get(step["uses"])
+            step["mutating"] = bool(spec and spec.mutating)
+        run_ctx.terminal.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    _show_text(run_ctx, loaded, registry.get)
+
+
+@runbook_app.command("validate")
+def validate_command(
+    ctx: typer.Context,
+    runbooks: Annotated[
+        list[str] | None,
+        typer.Argument(help="Runbook files or names (default: every runbook found)."),
+    ] = None,
+) -> None:
+    """Check runbooks without running them; each problem is FILE:LINE:COL: message (exit 2)."""
+    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.errors import UsageError
+    from glmctl.runbook.loader import load_runbook
+    from glmctl.runbook.locate import find_runbook, list_runbooks
+
+    run_ctx = run_context(ctx)
+    profile = load_profile(run_ctx)
+    targets = runbooks or [str(f.path) for f in list_runbooks() if not f.shadowed]
+    failures = 0
+    for target in targets:
+        try:
+            loaded = load_runbook(find_runbook(target), profile=profile)
+        except UsageError as error:
+            failures += 1
+            typer.echo(f"glmctl: error: {error.message}", err=True)
+            if error.hint:
+                typer.echo(f"  hint: {error.hint}", err=True)
+            continue
+        typer.echo(f"ok {loaded.source} ({len(loaded.steps)} steps)")
+    if failures:
+        raise typer.Exit(2)
+
+
+@runbook_app.command("run")
+def run_command(
+    ctx: typer.Context,
+    runbook: Annotated[str, typer.Argument(help="Runbook name or file.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A runbook parameter, NAME=VALUE; repeatable."),
+    ] = None,
+) -> None:
+    """Run a runbook: live checklist, then a summary (or -o json|junit|markdown).
+
+    Exit 0 all passed (warnings included), 1 a check failed, 2 the runbook or a parameter
+    is wrong (nothing ran), 3 the cluster is unreachable, 4 timed out, 130 interrupted.
+    """
+    from glmctl.cli._runbook_runner import load_profile, parse_param_options, run_runbook
+
+    run_ctx = run_context(ctx)
+    code = run_runbook(
+        run_ctx,
+        runbook,
+        parse_param_options(param or []),
+        profile=load_profile(run_ctx),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+@runbook_app.command("steps")
+def steps_command(ctx: typer.Context) -> None:
+    """List every step a runbook can use, with its parameters and whether it mutates."""
+    from glmctl.steps.registry import default_registry
+
+    run_ctx = run_context(ctx)
+    registry = default_registry()
+    specs = [s for name in registry.names() if (s := registry.get(name)) is not None]
+    if run_ctx.options.output is OutputFormat.JSON:
+        rows = [
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "mutating": spec.mutating,
+                "parameters": _parameter_names(spec),
+            }
+            for spec in specs
+        ]
+        run_ctx.terminal.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    _print_table(
+        run_ctx,
+        ("STEP", "MUTATES", "PARAMETERS", "DESCRIPTION"),
+        [
+            (
+                spec.name,
+                "yes" if spec.mutating else "no",
+                ", ".join(_parameter_names(spec)),
+                spec.description,
+            )
+            for spec in specs
+        ],
+    )
+
+
+def _parameter_names(spec: StepSpec) -> list[str]:
+    return [
+        (field.alias or name) + ("" if field.is_required() else "?")
+        for name, field in spec.params_model.model_fields.items()
+    ]
+
+
+def _print_table(
+    run_ctx: RunContext, headers: tuple[str, ...], rows: list[tuple[str, ...]]
+) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    run_ctx.terminal.console().print(table)
+
+
+def _show_text(run_ctx: RunContext, runbook: Runbook, spec_of: Any) -> None:
+    from rich.text import Text
+
+    console = run_ctx.terminal.console()
+    console.print(Text(f"{runbook.name}  ({runbook.source})", style="bold"))
+    if runbook.description:
+        console.print(Text(runbook.description.strip()))
+    console.print()
+    if runbook.parameters:
+        console.print(Text("Parameters:", style="bold"))
+        for parameter in runbook.parameters:
+            default = "required" if parameter.required else f"default {parameter.default!r}"
+            line = f"  {parameter.name} ({parameter.type.value}, {default})"
+            if parameter.description:
+                line += f": {parameter.description}"
+            console.print(Text(line))
+        console.print()
+    console.print(Text("Steps:", style="bold"))
+    for index, step in enumerate(runbook.steps, start=1):
+        spec = spec_of(step.uses)
+        flag = "  [mutating]" if spec is not None and spec.mutating else ""
+        console.print(Text(f"  {index}. {step.id}: {step.label}  uses {step.uses}{flag}"))
+        for key, value in step.with_.items():
+            console.print(Text(f"       with {key} = {value!r}"))
+        for condition in step.conditions():
+            console.print(Text(f"       when {condition}"))
+        if step.needs:
+            console.print(Text(f"       needs {', '.join(step.needs)}"))
+        extras = [
+            f"retries {step.retries}" if step.retries else "",
+            f"timeout {step.timeout:g}s" if step.timeout else "",
+            "continue on failure" if step.continue_on_failure else "",
+        ]
+        if any(extras):
+            console.print(Text("       " + ", ".join(e for e in extras if e)))

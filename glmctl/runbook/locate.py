@@ -1,0 +1,117 @@
+"""Where runbooks are found, by name: the project's, the user's, then glmctl's own.
+
+Search order (the first runbook of a name wins, so an operator can override a shipped
+runbook by copying it):
+
+1. ``./runbooks/`` in the current directory (a project's own runbooks);
+2. ``$XDG_CONFIG_HOME/glmctl/runbooks/`` (``~/.config/glmctl/runbooks/`` on Linux);
+3. the runbooks shipped with glmctl: ``glmctl/_runbooks`` inside an installed wheel, or the
+   repository's top-level ``runbooks/`` in an editable install or a source checkout.
+
+A runbook's name is its file name without ``.yaml``/``.yml``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import glmctl
+from glmctl.errors import UsageError
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class RunbookFile:
+    """A runbook file found on the search path."""
+
+    name: str
+    path: Path
+    origin: str
+    shadowed: bool = False
+
+
+def shipped_runbooks_dir() -> Path | None:
+    """The directory of runbooks that came with glmctl (wheel or source checkout)."""
+    packaged = resources.files(glmctl).joinpath("_runbooks")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(glmctl.__file__).resolve().parent.parent / "runbooks"
+    return checkout if checkout.is_dir() else None
+
+
+def user_runbooks_dir() -> Path:
+    """``runbooks/`` in glmctl's user configuration directory."""
+    from platformdirs import user_config_path
+
+    return user_config_path("glmctl") / "runbooks"
+
+
+def search_path(cwd: Path | None = None) -> list[tuple[str, Path]]:
+    """(origin, directory) pairs in the order names are looked up; missing ones included."""
+    shipped = shipped_runbooks_dir()
+    candidates = [
+        ("project", (cwd or Path.cwd()) / "runbooks"),
+        ("user", user_runbooks_dir()),
+    ]
+    found: list[tuple[str, Path]] = []
+    for origin, directory in candidates:
+        if shipped is not None and _same(directory, shipped):
+            continue  # working inside glmctl's own checkout
+        found.append((origin, directory))
+    if shipped is not None:
+        found.append(("shipped", shipped))
+    return found
+
+
+def list_runbooks(path: list[tuple[str, Path]] | None = None) -> list[RunbookFile]:
+    """Every runbook file on the search path; later ones of an existing name are shadowed."""
+    seen: set[str] = set()
+    files: list[RunbookFile] = []
+    for origin, directory in path if path is not None else search_path():
+        if not directory.is_dir():
+            continue
+        for file in sorted(directory.iterdir()):
+            if file.suffix not in SUFFIXES or not file.is_file():
+                continue
+            files.append(RunbookFile(file.stem, file, origin, shadowed=file.stem in seen))
+            seen.add(file.stem)
+    return files
+
+
+def find_runbook(name_or_path: str, path: list[tuple[str, Path]] | None = None) -> Path:
+    """The file for a runbook name, or the path itself when given a file.
+
+    Anything with a YAML suffix or a path separator is a file path; otherwise it is a
+    name looked up on the search path. Not found is a :class:`UsageError` with the
+    nearest names.
+    """
+    candidate = Path(name_or_path)
+    if candidate.suffix in SUFFIXES or "/" in name_or_path or candidate.is_file():
+        if candidate.is_file():
+            return candidate
+        raise UsageError(
+            f"runbook file {name_or_path} does not exist",
+            hint="Give a runbook file, or a name from `glmctl runbook list`.",
+        )
+    available = [f for f in list_runbooks(path) if not f.shadowed]
+    for file in available:
+        if file.name == name_or_path:
+            return file.path
+    names = [f.name for f in available]
+    close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.6)
+    suggestion = f" (did you mean {' or '.join(close)}?)" if close else ""
+    raise UsageError(
+        f"no runbook named {name_or_path}{suggestion}",
+        hint="`glmctl runbook list` shows the runbooks glmctl can find, and where.",
+    )
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False

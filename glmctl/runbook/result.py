@@ -1,0 +1,126 @@
+"""What a run produced, and the progress events the engine emits while it runs.
+
+The engine never prints. It calls one ``on_event`` callback (from its own thread, never
+from a step's worker) with these events, and returns a frozen :class:`RunbookResult` that
+every renderer (rich checklist, JSON, JUnit, Markdown) draws from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from glmctl.errors import ExitCode
+from glmctl.steps.registry import StepResult, StepStatus
+
+
+class RunStatus(StrEnum):
+    """How the run as a whole ended; each maps to one documented exit code."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit status for this outcome."""
+        return {
+            RunStatus.PASSED: ExitCode.OK,
+            RunStatus.FAILED: ExitCode.CHECK_FAILED,
+            RunStatus.UNREACHABLE: ExitCode.CLUSTER,
+            RunStatus.TIMED_OUT: ExitCode.TIMEOUT,
+            RunStatus.INTERRUPTED: ExitCode.INTERRUPTED,
+        }[self]
+
+
+class StepRecord(BaseModel):
+    """One step of the run: which it was and how it ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    uses: str
+    title: str
+    mutating: bool
+    result: StepResult
+
+    @property
+    def status(self) -> StepStatus:
+        """Shortcut for ``result.status``."""
+        return self.result.status
+
+
+class RunbookResult(BaseModel):
+    """The whole run: steps in runbook order, the outcome and its exit code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    runbook: str
+    description: str = ""
+    source: str | None = None
+    started_at: datetime
+    finished_at: datetime
+    duration: float
+    dry_run: bool = False
+    steps: tuple[StepRecord, ...]
+    status: RunStatus
+    stopped_because: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 passed (warnings included), 1 a check failed, 3 unreachable, 4 timed out, 130."""
+        return int(self.status.exit_code)
+
+    def counts(self) -> dict[StepStatus, int]:
+        """How many steps ended in each status (every status present, zeros included)."""
+        counted = dict.fromkeys(StepStatus, 0)
+        for record in self.steps:
+            counted[record.status] += 1
+        return counted
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The run begins; ``steps`` are (id, title) pairs in runbook order."""
+
+    runbook: str
+    steps: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """A step began running (not emitted for steps that are skipped without running)."""
+
+    step_id: str
+
+
+@dataclass(frozen=True)
+class StepRetrying:
+    """An attempt failed and another follows after ``delay`` seconds."""
+
+    step_id: str
+    attempt: int
+    delay: float
+    result: StepResult
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """A step reached its final result (pass, fail, warn, skip or error)."""
+
+    record: StepRecord
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """The run is over; the renderer may print its summary."""
+
+    result: RunbookResult
+
+
+RunEvent = RunStarted | StepStarted | StepRetrying | StepFinished | RunFinished

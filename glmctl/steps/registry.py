@@ -1,0 +1,282 @@
+"""The step protocol: what a runbook step is, what it gets, what it returns, and the registry.
+
+A step is a small function ``run(ctx, params) -> StepResult`` with a pydantic model for its
+parameters and two declarations the engine relies on: ``mutating`` (it changes the cluster
+or the repository, so it runs alone and only plans under ``--dry-run``) and ``read_only``
+(it may run concurrently with other read-only steps). Steps never print: they return a
+frozen :class:`StepResult` and the renderers decide how it looks.
+
+Step modules live in ``glmctl/steps/`` and register themselves with the :func:`step`
+decorator; :func:`default_registry` imports every module of the package once, so adding a
+module is all it takes to add steps.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glmctl.errors import TimedOut
+
+
+class StepStatus(StrEnum):
+    """How a step ended: ``warn`` passes (exit 0) but is shown; ``error`` is "could not check"."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    ERROR = "error"
+
+    @property
+    def failed(self) -> bool:
+        """True for the statuses that make a run fail and stop the steps that need this one."""
+        return self in (StepStatus.FAIL, StepStatus.ERROR)
+
+
+class StepResult(BaseModel):
+    """What one step found or did: the data every renderer draws from.
+
+    ``outputs`` feed later steps (``${{ steps.ID.outputs.KEY }}``) and are never rendered,
+    so a step may keep names there but must still never put a Secret value anywhere.
+    ``duration`` and ``attempts`` are filled in by the engine.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    status: StepStatus
+    summary: str
+    details: tuple[str, ...] = ()
+    hint: str | None = None
+    command: str | None = None
+    outputs: Mapping[str, Any] = Field(default_factory=dict)
+    duration: float = 0.0
+    attempts: int = 1
+    timed_out: bool = False
+
+    @classmethod
+    def passed(cls, summary: str, **extra: Any) -> StepResult:
+        """A passing result: the common case deserves a short spelling."""
+        return cls(status=StepStatus.PASS, summary=summary, **extra)
+
+    @classmethod
+    def failed(cls, summary: str, **extra: Any) -> StepResult:
+        """A failing result; give it a ``hint`` and the equivalent ``command``."""
+        return cls(status=StepStatus.FAIL, summary=summary, **extra)
+
+    @classmethod
+    def warning(cls, summary: str, **extra: Any) -> StepResult:
+        """Worth a look, not worth failing the run for."""
+        return cls(status=StepStatus.WARN, summary=summary, **extra)
+
+    @classmethod
+    def skipped(cls, summary: str, **extra: Any) -> StepResult:
+        """Not run, with the reason as the summary."""
+        return cls(status=StepStatus.SKIP, summary=summary, **extra)
+
+
+ClusterFactory = Callable[[], Any]
+"""Creates the cluster handle on first use (``glmctl.cluster.client.Cluster`` later)."""
+
+
+@dataclass
+class StepContext:
+    """Everything a step may use besides its parameters; built by the engine per step.
+
+    The cluster handle is created lazily and shared by all steps of a run, so a runbook of
+    offline checks never needs a kubeconfig. ``deadline`` is a ``time.monotonic()`` value:
+    a step that waits must wait on ``cancelled`` (or check :meth:`remaining`) so that a
+    timeout or Ctrl-C ends it promptly; the engine cannot kill a thread.
+    """
+
+    step_id: str
+    profile: Any = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    results: Mapping[str, StepResult] = field(default_factory=dict)
+    dry_run: bool = False
+    repo: Path | None = None
+    deadline: float | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    cluster_provider: Callable[[], Any] | None = None
+
+    @property
+    def cluster(self) -> Any:
+        """The cluster handle, connected on first use by the run's factory."""
+        if self.cluster_provider is None:
+            from glmctl.errors import UsageError
+
+            raise UsageError(
+                f"step `{self.step_id}` needs a cluster, but this run has no cluster connection"
+            )
+        return self.cluster_provider()
+
+    def outputs(self, step_id: str) -> Mapping[str, Any]:
+        """The outputs of an earlier step (empty when it had none or did not run)."""
+        found = self.results.get(step_id)
+        return found.outputs if found is not None else {}
+
+    def remaining(self) -> float | None:
+        """Seconds left before this step's deadline, or None when it has none."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`TimedOut` when the step was cancelled or its deadline passed."""
+        if self.cancelled.is_set() or (self.deadline is not None and self.remaining() == 0.0):
+            raise TimedOut(f"step `{self.step_id}` was stopped before it finished")
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds`` (never past the deadline); True when cancelled meanwhile."""
+        remaining = self.remaining()
+        delay = seconds if remaining is None else min(seconds, remaining)
+        return self.cancelled.wait(max(0.0, delay))
+
+
+P = TypeVar("P", bound=BaseModel)
+StepFunction = Callable[[StepContext, Any], StepResult]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One registered step: its name, parameter model, declarations and functions."""
+
+    name: str
+    params_model: type[BaseModel]
+    run: StepFunction
+    mutating: bool = False
+    read_only: bool = True
+    plan: StepFunction | None = None
+    description: str = ""
+    outputs: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mutating and self.read_only:
+            raise ValueError(f"step {self.name}: a mutating step cannot be read_only")
+        if self.mutating and self.plan is None:
+            raise ValueError(f"step {self.name}: a mutating step needs a plan() for --dry-run")
+
+    @property
+    def exclusive(self) -> bool:
+        """Runs alone: it changes something, or is not safe beside other steps."""
+        return self.mutating or not self.read_only
+
+
+class StepRegistry:
+    """Step names to :class:`StepSpec`; the loader validates runbooks against one."""
+
+    def __init__(self) -> None:
+        self._steps: dict[str, StepSpec] = {}
+        self._lock = threading.Lock()
+
+    def add(self, spec: StepSpec, *, replace: bool = False) -> StepSpec:
+        """Register ``spec``; a second step of the same name is a programming error."""
+        with self._lock:
+            if spec.name in self._steps and not replace:
+                raise ValueError(f"step {spec.name} is registered twice")
+            self._steps[spec.name] = spec
+        return spec
+
+    def remove(self, name: str) -> None:
+        """Forget a step (tests register their own and clean up after)."""
+        with self._lock:
+            self._steps.pop(name, None)
+
+    @contextmanager
+    def temporarily(self, *specs: StepSpec) -> Iterator[StepRegistry]:
+        """Register ``specs`` for the duration of a ``with`` block."""
+        for spec in specs:
+            self.add(spec, replace=True)
+        try:
+            yield self
+        finally:
+            for spec in specs:
+                self.remove(spec.name)
+
+    def get(self, name: str) -> StepSpec | None:
+        """The step called ``name``, or None."""
+        return self._steps.get(name)
+
+    def names(self) -> list[str]:
+        """Every registered step name, sorted."""
+        return sorted(self._steps)
+
+    def nearest(self, name: str) -> list[str]:
+        """Registered names close to ``name``, best first: for "did you mean" messages."""
+        return difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._steps
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+
+_DEFAULT = StepRegistry()
+_discovered = False
+_discover_lock = threading.Lock()
+_NOT_STEP_MODULES = frozenset({"registry"})
+
+
+def default_registry() -> StepRegistry:
+    """The registry of glmctl's own steps: every module in ``glmctl.steps``, imported once."""
+    global _discovered
+    with _discover_lock:
+        if not _discovered:
+            import glmctl.steps as package
+
+            for module in pkgutil.iter_modules(package.__path__):
+                if module.name not in _NOT_STEP_MODULES and not module.name.startswith("_"):
+                    importlib.import_module(f"glmctl.steps.{module.name}")
+            _discovered = True
+    return _DEFAULT
+
+
+def step(
+    name: str,
+    *,
+    params: type[P],
+    mutating: bool = False,
+    read_only: bool | None = None,
+    plan: Callable[[StepContext, P], StepResult] | None = None,
+    outputs: frozenset[str] | set[str] | None = None,
+    description: str | None = None,
+    registry: StepRegistry | None = None,
+) -> Callable[[Callable[[StepContext, P], StepResult]], Callable[[StepContext, P], StepResult]]:
+    """Register the decorated function as step ``name`` (in the default registry).
+
+    ``read_only`` defaults to ``not mutating``. ``outputs`` lists the keys the step puts in
+    ``StepResult.outputs``; when given, the loader rejects references to other keys. The
+    description defaults to the first line of the function's docstring.
+    """
+
+    def decorate(
+        function: Callable[[StepContext, P], StepResult],
+    ) -> Callable[[StepContext, P], StepResult]:
+        doc = (function.__doc__ or "").strip().splitlines()
+        (registry or _DEFAULT).add(
+            StepSpec(
+                name=name,
+                params_model=params,
+                run=function,
+                mutating=mutating,
+                read_only=(not mutating) if read_only is None else read_only,
+                plan=plan,
+                description=description if description is not None else (doc[0] if doc else ""),
+                outputs=frozenset(outputs) if outputs is not None else None,
+            )
+        )
+        return function
+
+    return decorate
