@@ -357,3 +357,21 @@ def test_a_new_externalsecret_with_datafrom_gets_its_secret(start_sim: StartSim)
         lambda: api.get("/api/v1/namespaces/authentik/secrets/extra-target") is None,
         what="owned Secret garbage-collected",
     )
+
+
+def test_a_suspended_helmrelease_ignores_reconcile_requests(start_sim: StartSim) -> None:
+    api = _start(start_sim, "helmrelease-failed")
+    api.merge_patch(LIFECYCLE_HR, {"spec": {"suspend": True}})
+    api.annotate_requested_at(
+        LIFECYCLE_HR, "while-suspended", **{"reconcile.fluxcd.io/resetAt": "while-suspended"}
+    )
+    api.annotate_requested_at(f"{KS}/infrastructure-sources", "witness")
+    wait_for(lambda: _handled(api, f"{KS}/infrastructure-sources", "witness"), what="witness")
+    # The HelmRelease controller scans at least as often; give it the same chance once more.
+    api.annotate_requested_at(f"{KS}/infrastructure-sources", "witness-2")
+    wait_for(lambda: _handled(api, f"{KS}/infrastructure-sources", "witness-2"), what="witness")
+
+    helmrelease = api.get(LIFECYCLE_HR)
+    assert helmrelease is not None
+    assert "lastHandledReconcileAt" not in helmrelease["status"]
+    assert helmrelease["status"]["installFailures"] == 4
