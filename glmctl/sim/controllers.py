@@ -570,9 +570,16 @@ class KustomizationController(Scanner):
         status = copy.deepcopy(fresh.get("status", {}))
         before = condition(fresh, "Ready")
         conditions = drop_condition(status.get("conditions", []), "Reconciling")
-        status["conditions"] = set_condition(
+        conditions = set_condition(
             conditions, "Ready", "True" if ready else "False", reason, message, now, generation
         )
+        if fresh.get("spec", {}).get("healthChecks") and reason != "ReconciliationFailed":
+            took = go_duration(round((now - started).total_seconds(), 3))
+            healthy = ("True", "Succeeded", f"Health check passed in {took}")
+            if not ready:
+                healthy = ("False", "HealthCheckFailed", message)
+            conditions = set_condition(conditions, "Healthy", *healthy, now, generation)
+        status["conditions"] = conditions
         status["observedGeneration"] = generation
         status["lastAttemptedRevision"] = revision
         if ready:

@@ -74,6 +74,9 @@ def test_resumed_kustomization_settles_ready_and_records_the_request(
     assert condition(ks, "Ready")["reason"] == "ReconciliationSucceeded"
     assert condition(ks, "Ready")["observedGeneration"] == ks["metadata"]["generation"]
     assert condition(ks, "Reconciling") == {}
+    healthy = condition(ks, "Healthy")
+    assert (healthy["status"], healthy["reason"]) == ("True", "Succeeded")
+    assert healthy["message"].startswith("Health check passed in ")
     helmrelease = api.get(LIFECYCLE_HR)
     assert condition(helmrelease, "Ready")["reason"] == "InstallSucceeded"
     # The hook Jobs may already be gone (TTL); Helm's storage records how they ran.
