@@ -655,6 +655,11 @@ class HelmReleaseController(Scanner):
         self._next_run[key] = now + self.world.scaled(
             parse_duration(hr.get("spec", {}).get("interval", "30m"))
         )
+        problem = self._dependency_problem(store, hr)
+        if problem is not None:
+            self._dependency_not_ready(store, hr, problem, now)
+            self._next_run[key] = now + self.world.scaled(DEPENDENCY_REQUEUE)
+            return
         status = hr.get("status", {})
         annotations = hr["metadata"].get("annotations") or {}
         generation = _generation(hr)
@@ -685,6 +690,38 @@ class HelmReleaseController(Scanner):
             self._next_run[key] = now + self.world.scaled(interval)
             return False
         return now >= self._next_run[key]
+
+    @staticmethod
+    def _dependency_problem(store: SimStore, hr: Obj) -> str | None:
+        """Why a HelmRelease in ``spec.dependsOn`` holds this one back, or None."""
+        for dep in hr.get("spec", {}).get("dependsOn", []) or []:
+            namespace = dep.get("namespace") or hr["metadata"]["namespace"]
+            found = store.get(*HELMRELEASES, namespace, dep["name"])
+            observed = (found or {}).get("status", {}).get("observedGeneration")
+            if found is None or not is_true(found, "Ready") or observed != _generation(found):
+                return f"dependency '{namespace}/{dep['name']}' is not ready"
+        return None
+
+    @staticmethod
+    def _dependency_not_ready(store: SimStore, hr: Obj, problem: str, now: datetime) -> None:
+        status = copy.deepcopy(hr.get("status", {}))
+        generation = _generation(hr)
+        before = condition(hr, "Ready")
+        status["conditions"] = set_condition(
+            status.get("conditions", []),
+            "Ready",
+            "False",
+            "DependencyNotReady",
+            problem,
+            now,
+            generation,
+        )
+        requested = (hr["metadata"].get("annotations") or {}).get(REQUESTED_AT)
+        if requested:
+            status["lastHandledReconcileAt"] = requested
+        _write_status(store, hr, status)
+        if before is None or before.get("reason") != "DependencyNotReady":
+            store.record_event(hr, "DependencyNotReady", problem)
 
     def _retries(self, hr: Obj, action: str) -> int:
         remediation = hr.get("spec", {}).get(action, {}).get("remediation", {})

@@ -378,3 +378,33 @@ def test_a_suspended_helmrelease_ignores_reconcile_requests(start_sim: StartSim)
     assert helmrelease is not None
     assert "lastHandledReconcileAt" not in helmrelease["status"]
     assert helmrelease["status"]["installFailures"] == 4
+
+
+def test_a_helmrelease_waits_for_the_helmreleases_it_depends_on(start_sim: StartSim) -> None:
+    api = _start(start_sim, "healthy")
+    hr_path = "/apis/helm.toolkit.fluxcd.io/v2/namespaces/flux-system/helmreleases"
+    api.create(
+        hr_path,
+        {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "dependent", "namespace": "flux-system"},
+            "spec": {
+                "interval": "30m",
+                "dependsOn": [{"name": "not-there-yet"}],
+                "chart": {"spec": {"chart": "dependent", "version": "1.0.0"}},
+            },
+        },
+    )
+    waiting = wait_for(
+        lambda: (
+            (obj := api.get(f"{hr_path}/dependent"))
+            and condition(obj, "Ready").get("reason") == "DependencyNotReady"
+            and obj
+        ),
+        what="DependencyNotReady",
+    )
+    assert condition(waiting, "Ready")["message"] == (
+        "dependency 'flux-system/not-there-yet' is not ready"
+    )
+    assert api.get("/api/v1/namespaces/flux-system/secrets/sh.helm.release.v1.dependent.v1") is None
