@@ -98,14 +98,17 @@ def _load_rank(obj: Obj) -> int:
     return _LOAD_RANK.get(str(obj.get("kind", "")), 6)
 
 
-def _resolve_owner_uids(store: Store, obj: Obj) -> Obj:
+def _resolve_owners(store: Store, obj: Obj) -> Obj:
     """Scenario manifests cannot know uids: fill ownerReferences' uid from the owner with
-    that kind and name in the same namespace (created earlier by load order)."""
+    that kind and name in the same namespace (created earlier by load order). A pod owned
+    by a Job also gets the labels the Job's selector matches, as the Job controller gives
+    the pods it creates."""
     meta = obj.get("metadata") or {}
     refs = meta.get("ownerReferences")
     if not refs:
         return obj
     resolved = []
+    labels = dict(meta.get("labels") or {})
     for ref in refs:
         ref = dict(ref)
         api_version, kind = str(ref.get("apiVersion", "")), str(ref.get("kind", ""))
@@ -117,9 +120,25 @@ def _resolve_owner_uids(store: Store, obj: Obj) -> Obj:
         )
         if owner is not None:
             ref["uid"] = owner["metadata"]["uid"]
+            if kind == "Job" and obj.get("kind") == "Pod":
+                labels.update(_job_pod_labels(owner))
         if ref.get("uid"):
             resolved.append(ref)
-    return {**obj, "metadata": {**meta, "ownerReferences": resolved}}
+    new_meta = {**meta, "ownerReferences": resolved}
+    if labels:
+        new_meta["labels"] = labels
+    return {**obj, "metadata": new_meta}
+
+
+def _job_pod_labels(job: Obj) -> dict[str, str]:
+    template = ((job.get("spec") or {}).get("template") or {}).get("metadata") or {}
+    wanted = (
+        "batch.kubernetes.io/controller-uid",
+        "batch.kubernetes.io/job-name",
+        "controller-uid",
+        "job-name",
+    )
+    return {k: v for k, v in (template.get("labels") or {}).items() if k in wanted}
 
 
 def load_scenario_objects(store: Store, scenario: Scenario) -> None:
@@ -135,7 +154,7 @@ def load_scenario_objects(store: Store, scenario: Scenario) -> None:
         if namespace and obj.get("kind") != "Namespace":
             _ensure_namespace(store, str(namespace))
         try:
-            store.create(_resolve_owner_uids(store, obj))
+            store.create(_resolve_owners(store, obj))
         except ApiError as err:
             if err.code != 409 or obj.get("kind") != "Namespace":
                 raise ValueError(

@@ -404,6 +404,8 @@ class Store:
             obj["status"] = {**(obj.get("status") or {}), "phase": "Active"}
         elif rt.group == "" and rt.plural == "pods" and "status" not in obj:
             obj["status"] = {"phase": "Pending"}
+        elif rt.group == "batch" and rt.plural == "jobs":
+            _default_job_selector(obj)
         elif rt.group == CRD_GROUP and rt.plural == "customresourcedefinitions":
             try:
                 defined = resource_from_crd(obj)
@@ -860,6 +862,27 @@ def _default_propagation(rt: ResourceType) -> str:
     ):
         return "Orphan"
     return "Background"
+
+
+def _default_job_selector(job: Obj) -> None:
+    """What the API server does to a new Job (``generateSelector``): a selector on the
+    Job's uid and matching labels on its pod template, so ``kubectl logs job/NAME`` and
+    ``kubectl describe job`` find the pods a controller creates from that template."""
+    spec = job.setdefault("spec", {})
+    if spec.get("manualSelector") or spec.get("selector"):
+        return
+    meta = job["metadata"]
+    uid, name = meta["uid"], meta["name"]
+    spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+    template = spec.setdefault("template", {})
+    template_meta = template.setdefault("metadata", {})
+    template_meta["labels"] = {
+        **(template_meta.get("labels") or {}),
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid,
+        "job-name": name,
+    }
 
 
 def _crd_status(crd: Obj) -> Obj:

@@ -370,3 +370,11 @@ def test_an_error_before_the_body_is_read_leaves_the_connection_usable(
     assert code == 1
     assert "could not find the requested resource" in err
     assert "Unsolicited response" not in err
+
+
+def test_logs_of_a_job_find_its_pods_through_the_generated_selector(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    code, out, err = kubectl(sim, "logs", "job/database-init", "-n", "authentik")
+    assert code == 0, err
+    assert out == "database created\n"

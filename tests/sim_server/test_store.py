@@ -181,3 +181,14 @@ def test_the_system_namespaces_may_not_be_deleted(store: Store) -> None:
         403,
         'namespaces "default" is forbidden: this namespace may not be deleted',
     )
+
+
+def test_a_new_job_gets_a_selector_and_matching_template_labels(store: Store) -> None:
+    created = store.create(job("j", "authentik", {}))
+    uid = created["metadata"]["uid"]
+    assert created["spec"]["selector"] == {
+        "matchLabels": {"batch.kubernetes.io/controller-uid": uid}
+    }
+    labels = created["spec"]["template"]["metadata"]["labels"]
+    assert labels["batch.kubernetes.io/job-name"] == "j"
+    assert labels["batch.kubernetes.io/controller-uid"] == uid
