@@ -570,9 +570,16 @@ class KustomizationController(Scanner):
         status = copy.deepcopy(fresh.get("status", {}))
         before = condition(fresh, "Ready")
         conditions = drop_condition(status.get("conditions", []), "Reconciling")
-        status["conditions"] = set_condition(
+        conditions = set_condition(
             conditions, "Ready", "True" if ready else "False", reason, message, now, generation
         )
+        if fresh.get("spec", {}).get("healthChecks") and reason != "ReconciliationFailed":
+            took = go_duration(round((now - started).total_seconds(), 3))
+            healthy = ("True", "Succeeded", f"Health check passed in {took}")
+            if not ready:
+                healthy = ("False", "HealthCheckFailed", message)
+            conditions = set_condition(conditions, "Healthy", *healthy, now, generation)
+        status["conditions"] = conditions
         status["observedGeneration"] = generation
         status["lastAttemptedRevision"] = revision
         if ready:
@@ -648,6 +655,11 @@ class HelmReleaseController(Scanner):
         self._next_run[key] = now + self.world.scaled(
             parse_duration(hr.get("spec", {}).get("interval", "30m"))
         )
+        problem = self._dependency_problem(store, hr)
+        if problem is not None:
+            self._dependency_not_ready(store, hr, problem, now)
+            self._next_run[key] = now + self.world.scaled(DEPENDENCY_REQUEUE)
+            return
         status = hr.get("status", {})
         annotations = hr["metadata"].get("annotations") or {}
         generation = _generation(hr)
@@ -678,6 +690,38 @@ class HelmReleaseController(Scanner):
             self._next_run[key] = now + self.world.scaled(interval)
             return False
         return now >= self._next_run[key]
+
+    @staticmethod
+    def _dependency_problem(store: SimStore, hr: Obj) -> str | None:
+        """Why a HelmRelease in ``spec.dependsOn`` holds this one back, or None."""
+        for dep in hr.get("spec", {}).get("dependsOn", []) or []:
+            namespace = dep.get("namespace") or hr["metadata"]["namespace"]
+            found = store.get(*HELMRELEASES, namespace, dep["name"])
+            observed = (found or {}).get("status", {}).get("observedGeneration")
+            if found is None or not is_true(found, "Ready") or observed != _generation(found):
+                return f"dependency '{namespace}/{dep['name']}' is not ready"
+        return None
+
+    @staticmethod
+    def _dependency_not_ready(store: SimStore, hr: Obj, problem: str, now: datetime) -> None:
+        status = copy.deepcopy(hr.get("status", {}))
+        generation = _generation(hr)
+        before = condition(hr, "Ready")
+        status["conditions"] = set_condition(
+            status.get("conditions", []),
+            "Ready",
+            "False",
+            "DependencyNotReady",
+            problem,
+            now,
+            generation,
+        )
+        requested = (hr["metadata"].get("annotations") or {}).get(REQUESTED_AT)
+        if requested:
+            status["lastHandledReconcileAt"] = requested
+        _write_status(store, hr, status)
+        if before is None or before.get("reason") != "DependencyNotReady":
+            store.record_event(hr, "DependencyNotReady", problem)
 
     def _retries(self, hr: Obj, action: str) -> int:
         remediation = hr.get("spec", {}).get(action, {}).get("remediation", {})
@@ -1479,7 +1523,8 @@ class ExternalSecretController(Scanner):
                 updated["metadata"]["ownerReferences"] = [_owner_reference(es)]
             updated["metadata"].pop("resourceVersion", None)
             store.update(updated)
-            store.record_event(es, "Updated", "Updated Secret")
+            if sorted((secret.get("data") or {}).keys()) != keys:
+                store.record_event(es, "Updated", "Updated Secret")
         status = copy.deepcopy(es.get("status", {}))
         refreshed = parse_timestamp(status.get("refreshTime"))
         interval = parse_duration(es.get("spec", {}).get("refreshInterval", "1h"))
