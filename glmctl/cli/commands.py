@@ -6,23 +6,22 @@ import nothing heavy at module level, so registering all of them stays cheap.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import typer
+
+COMMAND_MODULES = (
+    "status_cmd",
+    "runbook_cmd",
+    "journal_cmd",
+    "config_cmd",
+    "sim_cmd",
+    "lint_cmd",
+    "version_cmd",
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add every command group to ``app``."""
-    from glmctl.cli import version_cmd
-
-    version_cmd.register(app)
-    from glmctl.cli import config_cmd
-
-    config_cmd.register(app)
-    from glmctl.cli import journal_cmd
-
-    journal_cmd.register(app)
-    from glmctl.cli import runbook_cmd
-
-    runbook_cmd.register(app)
-    from glmctl.cli import lint_cmd
-
-    lint_cmd.register(app)
+    """Add every command group to ``app``, in help order."""
+    for name in COMMAND_MODULES:
+        import_module(f"glmctl.cli.{name}").register(app)

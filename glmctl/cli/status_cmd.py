@@ -1,0 +1,41 @@
+"""``glmctl status``: the lifecycle's Flux objects as a dependency tree, one screen."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``status`` to ``app``."""
+    app.command("status")(status)
+
+
+def status(ctx: typer.Context) -> None:
+    """Show the lifecycle Kustomization, what it depends on, the HelmRelease and their sources.
+
+    Each line: kind/name, Ready / NotReady / Unknown (with the suspended flag), reason,
+    age and message, read the way `flux get` reads them. Objects that do not exist show as
+    "not found". Exit 0 when everything shown is Ready, 1 otherwise.
+
+    Examples: glmctl status; glmctl status -o json; glmctl status --context prod
+    """
+    from datetime import UTC, datetime
+
+    from glmctl.cli.app import run_context
+    from glmctl.cluster.client import Cluster
+    from glmctl.cluster.topology import StatusTargets, build_status
+    from glmctl.config import load_profile
+    from glmctl.context import OutputFormat
+    from glmctl.render.status import print_status, status_json
+
+    run = run_context(ctx)
+    targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
+    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+        report = build_status(cluster, targets, context=cluster.context_name)
+    now = datetime.now(UTC)
+    if run.options.output is OutputFormat.JSON:
+        run.terminal.stdout.write(status_json(report, now))
+    else:
+        print_status(run.terminal.console(), report, now)
+    if not report.all_ready:
+        raise typer.Exit(1)

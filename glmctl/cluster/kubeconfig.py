@@ -1,0 +1,231 @@
+"""Finding and loading the kubeconfig the way kubectl does, with errors an operator can act on.
+
+Order (kubectl's): ``--kubeconfig`` (that one file, which must exist); else ``$KUBECONFIG``
+as a list separated by ``os.pathsep`` whose existing files are merged (the first file to
+define a context, cluster, user or ``current-context`` wins); else ``~/.kube/config``;
+else the in-cluster service account. The result is a :class:`CredentialSource` that can
+build a fresh ``kubernetes.client.Configuration`` as often as needed: a 401 re-runs exec
+plugins by loading again.
+
+``kubernetes`` is imported inside the functions that need it, never at module level.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glmctl.errors import KubeconfigError
+
+IN_CLUSTER = "in-cluster"
+_SERVICE_HOST_ENV = "KUBERNETES_SERVICE_HOST"
+_LOGIN_HINT = "Pass --kubeconfig PATH, set KUBECONFIG, or create ~/.kube/config."
+
+
+@dataclass(frozen=True)
+class CredentialSource:
+    """Where credentials come from: kubeconfig files (merged) and a context, or in-cluster."""
+
+    paths: tuple[Path, ...]
+    context: str
+    user: str
+    server: str
+    in_cluster: bool = False
+    merged: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def configuration(self) -> Any:
+        """A new ``kubernetes.client.Configuration`` with credentials loaded now.
+
+        Loading runs exec plugins and reads token files, so calling this again after a 401
+        picks up refreshed credentials.
+        """
+        config = lazy_module("kubernetes.client").Configuration()
+        try:
+            if self.in_cluster:
+                lazy_module("kubernetes.config.incluster_config").InClusterConfigLoader(
+                    token_filename="/var/run/secrets/kubernetes.io/serviceaccount/token",
+                    cert_filename="/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+                ).load_and_set(config)
+            else:
+                lazy_module("kubernetes.config.kube_config").KubeConfigLoader(
+                    config_dict=self.merged, active_context=self.context, config_base_path=None
+                ).load_and_set(config)
+        except Exception as error:  # ConfigException, exec plugin failures, bad files
+            raise KubeconfigError(
+                f"could not load credentials for context {self.context!r}: {error}",
+                hint="Check the kubeconfig's user entry (exec plugin, token or certificate).",
+            ) from error
+        return config
+
+
+def lazy_module(name: str) -> Any:
+    """Import a module of the untyped client libraries on first use (keeps --help fast)."""
+    return importlib.import_module(name)
+
+
+def resolve(
+    kubeconfig: Path | None,
+    context: str | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> CredentialSource:
+    """Pick the kubeconfig files and the context as kubectl would; raise KubeconfigError."""
+    env = os.environ if environ is None else environ
+    paths = _candidate_paths(kubeconfig, env, home)
+    if not paths:
+        if env.get(_SERVICE_HOST_ENV):
+            return _in_cluster(env)
+        raise KubeconfigError(
+            "no kubeconfig found: --kubeconfig was not given, KUBECONFIG is not set, "
+            f"{_default_path(home)} does not exist, and this is not a pod in a cluster.",
+            hint=_LOGIN_HINT,
+        )
+    files = [(path, _read_yaml(path)) for path in paths]
+    return _from_files(files, context)
+
+
+def _candidate_paths(
+    kubeconfig: Path | None, env: Mapping[str, str], home: Path | None
+) -> tuple[Path, ...]:
+    if kubeconfig is not None:
+        path = kubeconfig.expanduser()
+        if not path.is_file():
+            raise KubeconfigError(
+                f"kubeconfig file {path} does not exist.",
+                hint="Check the path given to --kubeconfig.",
+            )
+        return (path,)
+    listed = env.get("KUBECONFIG", "")
+    if listed:
+        entries = [Path(p).expanduser() for p in listed.split(os.pathsep) if p]
+        existing = tuple(dict.fromkeys(p for p in entries if p.is_file()))
+        if not existing:
+            raise KubeconfigError(
+                "none of the files listed in KUBECONFIG exist: "
+                + ", ".join(str(p) for p in entries)
+                + ".",
+                hint="Fix KUBECONFIG, or unset it to use ~/.kube/config.",
+            )
+        return existing
+    default = _default_path(home)
+    return (default,) if default.is_file() else ()
+
+
+def _default_path(home: Path | None) -> Path:
+    return (home or Path.home()) / ".kube" / "config"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    yaml = lazy_module("yaml")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise KubeconfigError(f"cannot read kubeconfig {path}: {error.strerror}.") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise KubeconfigError(
+            f"kubeconfig {path}{where} is not valid YAML.",
+            hint="Fix the file, or point --kubeconfig at another one.",
+        ) from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise KubeconfigError(f"kubeconfig {path} is not a YAML mapping.")
+    return loaded
+
+
+def _from_files(files: list[tuple[Path, dict[str, Any]]], context: str | None) -> CredentialSource:
+    merged = _merge(files)
+    contexts = {c["name"]: c.get("context") or {} for c in merged["contexts"]}
+    where = ", ".join(str(p) for p, _ in files)
+    chosen = context or merged.get("current-context") or ""
+    if not contexts:
+        raise KubeconfigError(f"the kubeconfig ({where}) defines no contexts.", hint=_LOGIN_HINT)
+    if not chosen:
+        raise KubeconfigError(
+            f"the kubeconfig ({where}) has no current-context; available contexts: "
+            + ", ".join(sorted(contexts))
+            + ".",
+            hint="Pass one with --context, or run `kubectl config use-context NAME`.",
+        )
+    if chosen not in contexts:
+        raise KubeconfigError(
+            f"context {chosen!r} is not in the kubeconfig ({where}); available contexts: "
+            + ", ".join(sorted(contexts))
+            + ".",
+            hint="Pass one of them with --context.",
+        )
+    entry = contexts[chosen]
+    clusters = {c["name"]: c.get("cluster") or {} for c in merged["clusters"]}
+    cluster_name = str(entry.get("cluster", ""))
+    if cluster_name not in clusters:
+        raise KubeconfigError(
+            f"context {chosen!r} names cluster {cluster_name!r}, which the kubeconfig "
+            "does not define.",
+            hint="Fix the context's cluster entry in the kubeconfig.",
+        )
+    server = str(clusters[cluster_name].get("server", ""))
+    if not server:
+        raise KubeconfigError(f"cluster {cluster_name!r} in the kubeconfig has no server URL.")
+    return CredentialSource(
+        paths=tuple(p for p, _ in files),
+        context=chosen,
+        user=str(entry.get("user", "")),
+        server=server.rstrip("/"),
+        merged=_as_loader_dict(merged, files),
+    )
+
+
+def _merge(files: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """kubectl's merge: the first file that sets a named entry or a key wins."""
+    merged: dict[str, Any] = {"clusters": [], "contexts": [], "users": []}
+    owners: dict[tuple[str, str], Path] = {}
+    for path, config in files:
+        for section in ("clusters", "contexts", "users"):
+            for item in config.get(section) or []:
+                name = item.get("name") if isinstance(item, dict) else None
+                if not isinstance(name, str) or (section, name) in owners:
+                    continue
+                owners[(section, name)] = path
+                merged[section].append(item)
+        if not merged.get("current-context") and config.get("current-context"):
+            merged["current-context"] = config["current-context"]
+    merged["_owners"] = owners
+    return merged
+
+
+def _as_loader_dict(merged: dict[str, Any], files: list[tuple[Path, dict[str, Any]]]) -> Any:
+    """The merged config as the client's loader wants it: nodes remember their file.
+
+    Relative certificate and token paths resolve against the file that defined the entry,
+    as kubectl does; the client's ``ConfigNode`` carries that path.
+    """
+    config_node = lazy_module("kubernetes.config.kube_config").ConfigNode
+    owners: dict[tuple[str, str], Path] = merged["_owners"]
+    first = str(files[0][0])
+    value: dict[str, Any] = {"current-context": merged.get("current-context", "")}
+    for section in ("clusters", "contexts", "users"):
+        value[section] = [
+            config_node(f"{section}/{item['name']}", item, str(owners[(section, item["name"])]))
+            for item in merged[section]
+        ]
+    return config_node(first, value, first)
+
+
+def _in_cluster(env: Mapping[str, str]) -> CredentialSource:
+    host = env.get(_SERVICE_HOST_ENV, "")
+    port = env.get("KUBERNETES_SERVICE_PORT", "443")
+    host = f"[{host}]" if ":" in host else host
+    return CredentialSource(
+        paths=(),
+        context=IN_CLUSTER,
+        user="serviceaccount",
+        server=f"https://{host}:{port}",
+        in_cluster=True,
+    )

@@ -1,0 +1,305 @@
+"""The lifecycle's Flux objects as a dependency tree, as frozen data (``glmctl status``).
+
+The root is the lifecycle Kustomization; under it come its source, the Kustomizations it
+``dependsOn`` (recursively, each with its own source and dependencies) and the HelmRelease
+it deploys (with its chart source). Each object is shown in full once; a Kustomization
+reached again is one "see above" line, a source already shown is left out (except a
+HelmRelease's chart source). A missing object, or a kind whose CRD is not
+installed, is a node that says so: status must describe a broken cluster, not fail on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from glmctl.cluster import flux, resources
+from glmctl.cluster.resources import ResourceType
+from glmctl.errors import CrdNotInstalled, NotFound
+
+Obj = dict[str, Any]
+
+NOT_FOUND = "NotFound"
+
+
+class ObjectReader(Protocol):
+    """What the builder needs from a cluster: one read (``Cluster`` satisfies it)."""
+
+    def get(self, rt: ResourceType, name: str, namespace: str | None = None) -> Obj: ...
+
+
+@dataclass(frozen=True)
+class StatusTargets:
+    """Which objects ``glmctl status`` starts from; defaults are the deployment guide's.
+
+    ``from_profile`` takes the configuration profile (``glmctl.config.Profile``) once it
+    is available, so the command needs no other change.
+    """
+
+    kustomization_namespace: str = "flux-system"
+    kustomization_name: str = "infrastructure-gitops-lifecycle-management"
+    helmrelease_namespace: str = "flux-system"
+    helmrelease_name: str = "gitops-lifecycle-management"
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> StatusTargets:
+        """Names from a profile with ``flux.lifecycle_kustomization`` and ``flux.helm_release``."""
+        kustomization = profile.flux.lifecycle_kustomization
+        release = profile.flux.helm_release
+        return cls(kustomization.namespace, kustomization.name, release.namespace, release.name)
+
+
+@dataclass(frozen=True)
+class FluxNode:
+    """One object in the tree and how it stands.
+
+    ``relation`` says why it is under its parent: ``root``, ``source``, ``dependsOn`` or
+    ``deploys``. ``status`` is Ready / NotReady / Unknown / NotFound. ``repeated`` marks a
+    Kustomization already shown in full higher up: it appears again without children, so
+    a diamond of dependencies reads as a tree, not as the same subtree over and over.
+    """
+
+    kind: str
+    namespace: str
+    name: str
+    relation: str
+    found: bool
+    ready: bool
+    status: str
+    suspended: bool = False
+    reason: str = ""
+    message: str = ""
+    created: str = ""
+    last_transition: str = ""
+    repeated: bool = False
+    children: tuple[FluxNode, ...] = field(default=())
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name``."""
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    def walk(self) -> list[FluxNode]:
+        """This node and every node below it, depth first (repeats included)."""
+        found = [self]
+        for child in self.children:
+            found.extend(child.walk())
+        return found
+
+    def age(self, now: datetime) -> str:
+        """Time since creation, kubectl style (``45s``, ``12m``, ``3h``, ``5d``), or ``-``."""
+        return format_age(self.created, now)
+
+    def to_data(self, now: datetime) -> dict[str, Any]:
+        """Plain data for ``-o json``; ages computed against ``now``."""
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "relation": self.relation,
+            "found": self.found,
+            "ready": self.ready,
+            "status": self.status,
+            "suspended": self.suspended,
+            "reason": self.reason,
+            "message": self.message,
+            "created": self.created or None,
+            "age": self.age(now),
+            "lastTransitionTime": self.last_transition or None,
+            "repeated": self.repeated,
+            "children": [child.to_data(now) for child in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The tree, the context it was read from, and whether everything in it is Ready."""
+
+    context: str
+    root: FluxNode
+
+    @property
+    def nodes(self) -> list[FluxNode]:
+        """Every object shown, once each, depth first."""
+        return [node for node in self.root.walk() if not node.repeated]
+
+    @property
+    def all_ready(self) -> bool:
+        """True when every object shown exists and is Ready."""
+        return all(node.ready for node in self.nodes)
+
+    @property
+    def not_ready(self) -> list[FluxNode]:
+        """The nodes that are missing or not Ready."""
+        return [node for node in self.nodes if not node.ready]
+
+    def to_data(self, now: datetime) -> dict[str, Any]:
+        """Plain data for ``-o json``."""
+        return {
+            "context": self.context,
+            "ready": self.all_ready,
+            "notReady": [node.ref for node in self.not_ready],
+            "tree": self.root.to_data(now),
+        }
+
+
+def build_status(
+    reader: ObjectReader, targets: StatusTargets = StatusTargets(), *, context: str = ""
+) -> StatusReport:
+    """Read the lifecycle's Flux objects and arrange them by dependsOn."""
+    builder = _Builder(reader)
+    root = builder.kustomization(
+        targets.kustomization_namespace, targets.kustomization_name, "root", frozenset()
+    )
+    release = builder.helmrelease(
+        targets.helmrelease_namespace, targets.helmrelease_name, "deploys", frozenset()
+    )
+    root = replace(root, children=(*root.children, release))
+    return StatusReport(context=context, root=root)
+
+
+class _Builder:
+    """Reads each object once (sources are shared) and turns it into nodes."""
+
+    def __init__(self, reader: ObjectReader) -> None:
+        self._reader = reader
+        self._cache: dict[tuple[str, str, str], Obj | str] = {}
+        self._shown: set[tuple[str, str, str]] = set()
+
+    def kustomization(
+        self, namespace: str, name: str, relation: str, path: frozenset[tuple[str, str]]
+    ) -> FluxNode:
+        return self._flux_object(resources.KUSTOMIZATION, namespace, name, relation, path)
+
+    def helmrelease(
+        self, namespace: str, name: str, relation: str, path: frozenset[tuple[str, str]]
+    ) -> FluxNode:
+        return self._flux_object(resources.HELMRELEASE, namespace, name, relation, path)
+
+    def _flux_object(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        relation: str,
+        path: frozenset[tuple[str, str]],
+    ) -> FluxNode:
+        obj = self._read(rt, namespace, name)
+        key = (rt.kind, namespace, name)
+        if key in self._shown:
+            if isinstance(obj, str):
+                return replace(_missing(rt.kind, namespace, name, relation, obj), repeated=True)
+            return replace(_node(rt.kind, obj, relation), repeated=True)
+        self._shown.add(key)
+        if isinstance(obj, str):
+            return _missing(rt.kind, namespace, name, relation, obj)
+        node = _node(rt.kind, obj, relation)
+        children: list[FluxNode] = []
+        ref = flux.source_ref(obj)
+        if ref is not None:
+            source_key = (ref.kind, ref.namespace, ref.name)
+            if source_key not in self._shown:
+                self._shown.add(source_key)
+                children.append(self._source(ref))
+            elif rt == resources.HELMRELEASE:
+                # Kustomizations mostly share one repository: repeating it is noise. Where a
+                # chart comes from is what one asks about a failing HelmRelease, so say it.
+                children.append(replace(self._source(ref), repeated=True))
+        here = path | {(rt.kind, f"{namespace}/{name}")}
+        for dep_namespace, dep_name in flux.depends_on(obj):
+            if (rt.kind, f"{dep_namespace}/{dep_name}") in here:
+                children.append(
+                    _missing(
+                        rt.kind,
+                        dep_namespace,
+                        dep_name,
+                        "dependsOn",
+                        "dependency cycle: already shown above",
+                        status="Unknown",
+                    )
+                )
+                continue
+            children.append(self._flux_object(rt, dep_namespace, dep_name, "dependsOn", here))
+        return replace(node, children=tuple(children))
+
+    def _source(self, ref: flux.SourceRef) -> FluxNode:
+        rt = resources.for_source_kind(ref.kind)
+        if rt is None:
+            return _missing(
+                ref.kind, ref.namespace, ref.name, "source", f"unknown source kind {ref.kind}"
+            )
+        obj = self._read(rt, ref.namespace, ref.name)
+        if isinstance(obj, str):
+            return _missing(rt.kind, ref.namespace, ref.name, "source", obj)
+        return _node(rt.kind, obj, "source")
+
+    def _read(self, rt: ResourceType, namespace: str, name: str) -> Obj | str:
+        """The object, or a sentence saying why there is none (not found, CRD missing)."""
+        key = (rt.kind, namespace, name)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._reader.get(rt, name, namespace)
+            except NotFound:
+                self._cache[key] = "not found"
+            except CrdNotInstalled as error:
+                self._cache[key] = error.message.rstrip(".")
+        return self._cache[key]
+
+
+def _node(kind: str, obj: Obj, relation: str) -> FluxNode:
+    metadata = obj.get("metadata") or {}
+    state = flux.readiness(obj)
+    ready_condition = flux.find_condition(obj, flux.READY) or {}
+    return FluxNode(
+        kind=kind,
+        namespace=str(metadata.get("namespace", "")),
+        name=str(metadata.get("name", "")),
+        relation=relation,
+        found=True,
+        ready=state.ready,
+        status=state.label,
+        suspended=state.suspended,
+        reason=state.reason,
+        message=state.message,
+        created=str(metadata.get("creationTimestamp") or ""),
+        last_transition=str(ready_condition.get("lastTransitionTime") or ""),
+    )
+
+
+def _missing(
+    kind: str, namespace: str, name: str, relation: str, why: str, *, status: str = NOT_FOUND
+) -> FluxNode:
+    return FluxNode(
+        kind=kind,
+        namespace=namespace,
+        name=name,
+        relation=relation,
+        found=False,
+        ready=False,
+        status=status,
+        reason=NOT_FOUND if status == NOT_FOUND else "DependencyCycle",
+        message=why,
+    )
+
+
+def format_age(timestamp: str, now: datetime) -> str:
+    """kubectl-like coarse age of an RFC 3339 timestamp; ``-`` when unknown."""
+    if not timestamp:
+        return "-"
+    try:
+        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "-"
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d"

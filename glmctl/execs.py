@@ -1,0 +1,124 @@
+"""The one place glmctl runs external programs (kubectl, flux, helm, git), through ``sh``.
+
+Every command line is logged at debug before it runs, output is captured (never streamed
+to the terminal from here), and a missing program is an answer (``None`` / exit 127), not
+an exception: glmctl works without ``flux`` and ``helm`` and only mentions them in hints.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+import shutil
+from dataclasses import dataclass
+
+from glmctl.errors import TimedOut
+
+log = logging.getLogger("glmctl.execs")
+
+KNOWN_TOOLS = ("kubectl", "flux", "helm", "git")
+_VERSION_ARGS = {
+    "kubectl": ("version", "--client", "-o", "json"),
+    "flux": ("version", "--client"),
+    "helm": ("version", "--short"),
+    "git": ("--version",),
+}
+_VERSION_PATTERN = re.compile(r"v?(\d+\.\d+(?:\.\d+)?[0-9A-Za-z.+-]*)")
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a program did: its exit code and captured output."""
+
+    command: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        """Exit code 0."""
+        return self.exit_code == 0
+
+    @property
+    def command_line(self) -> str:
+        """The command as a shell would show it (for logs, reports and hints)."""
+        return shlex.join(self.command)
+
+
+def find_tool(name: str) -> str | None:
+    """The program's path on PATH, or None when it is not installed."""
+    return shutil.which(name)
+
+
+def run_tool(name: str, *args: str, timeout: float = 60.0, stdin: str | None = None) -> ToolResult:
+    """Run ``name args...`` and capture its output; exit 127 when the program is absent.
+
+    Raises TimedOut when it runs longer than ``timeout`` seconds (the process is killed).
+    """
+    command = (name, *args)
+    log.debug("run: %s", shlex.join(command))
+    path = find_tool(name)
+    if path is None:
+        return ToolResult(command, 127, "", f"{name}: command not found")
+    import sh
+
+    logging.getLogger("sh").setLevel(logging.WARNING)  # at DEBUG it logs every output chunk
+    try:
+        finished = sh.Command(path)(
+            *args,
+            _in=stdin,
+            _timeout=timeout,
+            _ok_code=list(range(256)),
+            _err_to_out=False,
+            _tty_out=False,
+            _return_cmd=True,
+        )
+    except sh.TimeoutException as error:
+        raise TimedOut(
+            f"{shlex.join(command)} did not finish within {timeout:g} seconds.",
+            hint="Run it by hand to see where it hangs.",
+        ) from error
+    return ToolResult(
+        command,
+        int(finished.exit_code),
+        _text(finished.stdout),
+        _text(finished.stderr),
+    )
+
+
+def tool_version(name: str) -> str | None:
+    """The installed version of kubectl, flux, helm or git (``1.30.2``), or None if absent."""
+    if find_tool(name) is None:
+        return None
+    args = _VERSION_ARGS.get(name, ("--version",))
+    try:
+        result = run_tool(name, *args, timeout=15.0)
+    except TimedOut:
+        return None
+    if not result.ok:
+        return None
+    return parse_version(name, result.stdout)
+
+
+def parse_version(name: str, output: str) -> str | None:
+    """Pick the version out of a tool's version output."""
+    if name == "kubectl":
+        import json
+
+        try:
+            client = json.loads(output).get("clientVersion") or {}
+            found = str(client.get("gitVersion", "")).lstrip("v")
+            if found:
+                return found
+        except (ValueError, AttributeError):
+            pass
+    match = _VERSION_PATTERN.search(output)
+    return match.group(1) if match else None
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value or "")

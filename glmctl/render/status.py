@@ -1,0 +1,104 @@
+"""Rendering ``glmctl status``: a rich tree for people, JSON for programs.
+
+Pure functions of a :class:`~glmctl.cluster.topology.StatusReport` and a clock, so tests
+can render with a fixed ``now`` and snapshot the result.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from glmctl.cluster.topology import FluxNode, StatusReport
+
+MESSAGE_WIDTH = 72
+_STYLES = {"Ready": "green", "NotReady": "red", "Unknown": "yellow", "NotFound": "red"}
+_MARKS = {"Ready": "✔", "NotReady": "✗", "Unknown": "?", "NotFound": "✗"}
+_RELATIONS = {"source": "source", "dependsOn": "depends on", "deploys": "deploys"}
+
+
+def status_json(report: StatusReport, now: datetime) -> str:
+    """The report as indented JSON, with a trailing newline."""
+    return json.dumps(report.to_data(now), indent=2) + "\n"
+
+
+def status_tree(report: StatusReport, now: datetime) -> Tree:
+    """The report as a rich Tree rooted at the lifecycle Kustomization."""
+    from rich.tree import Tree
+
+    tree = Tree(node_line(report.root, now, parent_namespace=None), guide_style="dim")
+    _add_children(tree, report.root, now)
+    return tree
+
+
+def summary_line(report: StatusReport) -> Text:
+    """One closing sentence: all Ready, or which objects are not."""
+    from rich.text import Text
+
+    nodes = report.nodes
+    if report.all_ready:
+        return Text(f"All {len(nodes)} objects Ready.", style="green")
+    failing = report.not_ready
+    names = ", ".join(f"{n.kind}/{n.name}" for n in failing)
+    return Text(f"{len(failing)} of {len(nodes)} objects not Ready: {names}.", style="red")
+
+
+def print_status(console: Console, report: StatusReport, now: datetime) -> None:
+    """Print the header, the tree and the summary to ``console``."""
+    from rich.text import Text
+
+    context = report.context or "?"
+    console.print(Text(f"Lifecycle status (context {context})", style="bold"))
+    console.print(status_tree(report, now))
+    console.print(summary_line(report))
+
+
+def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) -> Text:
+    """Two lines: ``Kind/name (ns)  ✔ Ready  [suspended]  age``, then ``reason: message``.
+
+    The message gets a line of its own so the tree stays readable at 100 columns; a Ready
+    object's reason is always "it worked", so only failures spend width on it.
+    """
+    from rich.text import Text
+
+    line = Text()
+    relation = _RELATIONS.get(node.relation)
+    if relation:
+        line.append(f"{relation} ", style="dim")
+    line.append(f"{node.kind}/{node.name}", style="bold")
+    if node.namespace and node.namespace != parent_namespace:
+        line.append(f" ({node.namespace})", style="dim")
+    label = "not found" if node.status == "NotFound" else node.status
+    line.append(f"  {_MARKS.get(node.status, '?')} {label}", style=_STYLES.get(node.status, ""))
+    if node.suspended:
+        line.append("  suspended", style="bold yellow")
+    if node.repeated:
+        line.append("  (see above)", style="dim")
+        return line
+    if node.found:
+        line.append(f"  {node.age(now)}", style="dim")
+    detail = "" if node.message == "not found" else trim(node.message)  # said on line one
+    if node.reason and not node.ready and node.status != "NotFound":
+        detail = f"{node.reason}: {detail}" if detail else node.reason
+    if detail:
+        line.append("\n")
+        line.append(detail, style="dim" if node.ready else "")
+    return line
+
+
+def trim(message: str, width: int = MESSAGE_WIDTH) -> str:
+    """First line of ``message``, cut to ``width`` characters with an ellipsis."""
+    first = " ".join(message.strip().splitlines()[0].split()) if message.strip() else ""
+    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+
+
+def _add_children(branch: Tree, node: FluxNode, now: datetime) -> None:
+    for child in node.children:
+        sub = branch.add(node_line(child, now, parent_namespace=node.namespace))
+        _add_children(sub, child, now)

@@ -1,0 +1,76 @@
+"""``glmctl sim``: listing scenarios, serving one in the foreground, usage errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from glmctl.sim.scenario import scenario_names
+from tests.conftest import CliResult
+
+RunCli = Callable[..., CliResult]
+
+
+def test_scenarios_lists_every_name_with_its_description(run_cli: RunCli) -> None:
+    result = run_cli(["sim", "scenarios"])
+    assert result.exit_code == 0
+    for name in [*scenario_names(), "generated"]:
+        assert name in result.stdout
+    assert "CrashLoopBackOff" in result.stdout
+
+
+def test_scenarios_as_json(run_cli: RunCli) -> None:
+    result = run_cli(["sim", "scenarios", "-o", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert {row["name"] for row in rows} == {*scenario_names(), "generated"}
+    assert all(row["description"] for row in rows)
+
+
+def test_unknown_scenario_is_a_usage_error_naming_the_valid_ones(run_cli: RunCli) -> None:
+    result = run_cli(["sim", "serve", "--scenario", "predeploi"])
+    assert result.exit_code == 2
+    assert "unknown scenario 'predeploi'; valid scenarios: predeploy," in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_size_is_a_usage_error(run_cli: RunCli) -> None:
+    result = run_cli(["sim", "serve", "--scenario", "generated", "--size", "10,20"])
+    assert result.exit_code == 2
+    assert "--size '10,20' is not three counts" in result.stderr
+    result = run_cli(["sim", "serve", "--scenario", "healthy", "--size", "1,2,3"])
+    assert result.exit_code == 2
+    assert "only applies to --scenario generated" in result.stderr
+
+
+def test_serve_prints_the_kubeconfig_first_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "sim.kubeconfig"
+    command = [sys.executable, "-m", "glmctl", "sim", "serve", "--scenario", "predeploy"]
+    process = subprocess.Popen(
+        [*command, "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        assert first == str(kubeconfig)
+        assert process.stdout.readline().strip() == f"export KUBECONFIG={kubeconfig}"
+        serving = process.stdout.readline()
+        assert "Serving scenario 'predeploy' at https://127.0.0.1:" in serving
+        assert 'server: "https://127.0.0.1:' in kubeconfig.read_text()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert out.strip().endswith("stopped")
