@@ -12,11 +12,11 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
     "config_cmd",
     "sim_cmd",
-    "lint_cmd",
     "version_cmd",
 )
 
