@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "journal_cmd",
     "config_cmd",
     "sim_cmd",
+    "demo_cmd",
     "version_cmd",
 )
 
