@@ -12,6 +12,8 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "preflight_cmd",
+    "verify_cmd",
     "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
