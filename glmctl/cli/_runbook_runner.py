@@ -45,6 +45,31 @@ def run_runbook(
     ``cluster_factory`` defaults to connecting with ``--kubeconfig``/``--context``
     the first time a step asks for the cluster.
     """
+    result = execute_runbook(
+        run_ctx,
+        runbook_name_or_path,
+        params,
+        profile,
+        cluster_factory,
+        registry=registry,
+        repo=repo,
+    )
+    render_result(run_ctx, result)
+    return result.exit_code
+
+
+def execute_runbook(
+    run_ctx: RunContext,
+    runbook_name_or_path: str,
+    params: Mapping[str, object] | None = None,
+    profile: Any = None,
+    cluster_factory: ClusterFactory | None = None,
+    *,
+    registry: StepRegistry | None = None,
+    repo: Path | None = None,
+) -> RunbookResult:
+    """Like :func:`run_runbook` with the live progress display, but without the final
+    rendering: for commands that show the finished run their own way (troubleshoot)."""
     from glmctl.render import progress_display
     from glmctl.runbook.engine import run_runbook as execute
     from glmctl.runbook.loader import bind_parameters, load_runbook
@@ -59,7 +84,7 @@ def run_runbook(
     runbook = load_runbook(find_runbook(runbook_name_or_path), registry=registry, profile=profile)
     bound = bind_parameters(runbook, params or {})
     with progress_display(run_ctx.terminal, options.output) as on_event:
-        result = execute(
+        return execute(
             runbook,
             params=bound,
             profile=profile,
@@ -71,8 +96,6 @@ def run_runbook(
             on_event=on_event,
             debug=options.debug,
         )
-    render_result(run_ctx, result)
-    return result.exit_code
 
 
 def render_result(run_ctx: RunContext, result: RunbookResult) -> None:

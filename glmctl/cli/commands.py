@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "status_cmd",
     "preflight_cmd",
     "verify_cmd",
+    "troubleshoot_cmd",
     "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
