@@ -18,6 +18,7 @@ from glmctl.steps.registry import StepStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 CONCLUSION_STEP = "diagnose.conclude"
 
@@ -39,16 +40,11 @@ def render_diagnosis(title: str, result: RunbookResult, console: Console) -> Non
     verdict = conclusion(result)
     console.print()
     head = Text(f"Troubleshooting: {title}", style="" if plain else "bold")
-    looked_at = [r for r in result.steps if r is not verdict and r.status is not StepStatus.SKIP]
-    problems = [r for r in looked_at if r.status in (StepStatus.FAIL, StepStatus.ERROR)]
-    head.append(
-        f" ({len(looked_at)} checks, {len(problems)} found a problem)",
-        style="" if plain else "dim",
-    )
+    head.append(f" ({_counts(result, verdict)})", style="" if plain else "dim")
     console.print(head)
     if result.stopped_because:
-        console.print(Text(f"Stopped because {result.stopped_because}."))
-    if verdict is None or verdict.status is StepStatus.SKIP:
+        console.print(Text(f"No diagnosis: the run stopped because {result.stopped_because}"))
+    elif verdict is None or verdict.status is StepStatus.SKIP:
         reason = verdict.result.summary if verdict is not None else "this runbook has none"
         console.print(Text(f"No diagnosis: {reason}"))
     elif verdict.status is StepStatus.PASS:
@@ -58,6 +54,15 @@ def render_diagnosis(title: str, result: RunbookResult, console: Console) -> Non
     if result.exit_code:
         console.print()
         console.print(Text(f"exit code {result.exit_code}", style="" if plain else "dim"))
+
+
+def _counts(result: RunbookResult, verdict: StepRecord | None) -> str:
+    """``5 checks, 2 found a problem`` (and how many could not be made, if any)."""
+    looked_at = [r for r in result.steps if r is not verdict and r.status is not StepStatus.SKIP]
+    found = sum(1 for r in looked_at if r.status is StepStatus.FAIL)
+    errors = sum(1 for r in looked_at if r.status is StepStatus.ERROR)
+    text = f"{len(looked_at)} checks, {found} found a problem"
+    return text + (f", {errors} could not be made" if errors else "")
 
 
 def _print_verdict(verdict: StepRecord, console: Console, *, plain: bool) -> None:
@@ -70,10 +75,31 @@ def _print_verdict(verdict: StepRecord, console: Console, *, plain: bool) -> Non
     if verdict.result.details:
         console.print(Text("  Evidence:"))
         for detail in verdict.result.details:
-            console.print(Text(f"    {detail}"))
+            text = detail.lstrip(" ")
+            _indented(console, Text(text), 4 + len(detail) - len(text))
     if verdict.result.hint:
-        console.print(Text(f"  What to do: {verdict.result.hint}", style="" if plain else "cyan"))
+        console.print(Text("  What to do:"))
+        _indented(console, Text(verdict.result.hint, style="" if plain else "cyan"), 4)
     if verdict.result.command:
         console.print(Text("  Next command:"))
         command = Text(f"    {verdict.result.command}", style="" if plain else "bold")
         console.print(command, soft_wrap=True)  # one line, to copy
+
+
+def _indented(console: Console, text: Text, indent: int) -> None:
+    """Print ``text`` wrapped to the console with every line indented, so the structure of
+    the evidence survives wrapping (and no line ends in padding spaces)."""
+    import textwrap
+
+    from rich.text import Text
+
+    lines = textwrap.wrap(
+        text.plain,
+        width=max(40, console.width),
+        initial_indent=" " * indent,
+        subsequent_indent=" " * indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    for line in lines:
+        console.print(Text(line, style=text.style), soft_wrap=True)

@@ -488,7 +488,10 @@ class Finding(_Params):
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"`match` is not a regular expression: {error}") from None
         return value
 
 
