@@ -37,6 +37,7 @@ def troubleshoot(
     topic: Annotated[
         str | None,
         typer.Argument(
+            metavar="TOPIC",
             help="helmrelease, external-secrets, service-discovery, onepassword, old-jobs "
             "or failed-pods (default: choose from a menu).",
             autocompletion=_complete_topic,

@@ -581,4 +581,5 @@ def _first_command(results: Any, step_ids: list[str]) -> str | None:
 def _capped(lines: list[str]) -> list[str]:
     if len(lines) <= MAX_EVIDENCE_LINES:
         return lines
-    return [*lines[:MAX_EVIDENCE_LINES], f"... and {len(lines) - MAX_EVIDENCE_LINES} more lines"]
+    more = plural(len(lines) - MAX_EVIDENCE_LINES, "more line")
+    return [*lines[:MAX_EVIDENCE_LINES], f"... and {more}"]

@@ -130,7 +130,7 @@ def test_long_evidence_is_capped() -> None:
     many = ", ".join(f"line{i}" for i in range(40))
     found = diagnosis(run(store="fail", store_detail=many))
     assert len(found.details) == 17
-    assert found.details[-1] == "... and 25 more lines"
+    assert found.details[-1] == "... and 25 more lines"  # plural
 
 
 def test_evidence_must_be_among_the_facts() -> None:
