@@ -69,7 +69,8 @@ def _print_verdict(verdict: StepRecord, console: Console, *, plain: bool) -> Non
     from rich.text import Text
 
     head = Text()
-    head.append("Diagnosis: ", style="" if plain else "bold red")
+    label = "Diagnosis: " if verdict.status is StepStatus.FAIL else "No diagnosis: "
+    head.append(label, style="" if plain else "bold red")
     head.append(verdict.result.summary, style="" if plain else "bold")
     console.print(head)
     if verdict.result.details:

@@ -541,8 +541,21 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             command=finding.command or _first_command(ctx.results, finding.evidence),
             outputs={"diagnosis": finding.diagnosis, "finding": index},
         )
-    failing = [f for f in params.facts if ctx.results[f].status.failed]
-    if failing:
+    failing = [f for f in params.facts if ctx.results[f].status is StepStatus.FAIL]
+    unchecked = [f for f in params.facts if ctx.results[f].status is StepStatus.ERROR]
+    if unchecked and not failing:
+        first = ctx.results[unchecked[0]]
+        return StepResult(
+            status=StepStatus.ERROR,
+            summary=f"{plural(len(unchecked), 'check')} could not be made "
+            f"({', '.join(unchecked)}), so there is no diagnosis",
+            details=tuple(_capped(evidence_lines(ctx.results, unchecked))),
+            hint=first.hint or "Fix what stopped the checks (permissions, say) and run again.",
+            command=first.command,
+            outputs={"diagnosis": "unchecked", "finding": -1},
+        )
+    if failing or unchecked:
+        failing = failing + unchecked
         first = ctx.results[failing[0]]
         return StepResult.failed(
             f"{params.topic}: the checks found a problem that matches no known cause",

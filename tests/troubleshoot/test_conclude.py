@@ -116,7 +116,7 @@ def test_a_finding_without_command_gives_its_evidence_s_command() -> None:
 
 
 def test_a_failure_no_finding_explains_is_still_a_failure() -> None:
-    found = diagnosis(run(logs="error", log_line="strange"))
+    found = diagnosis(run(logs="fail", log_line="strange"))
     assert found.status is StepStatus.FAIL
     assert found.summary == "Test topic: the checks found a problem that matches no known cause"
     assert found.details == ("logs: logs", "  strange")
@@ -130,7 +130,7 @@ def test_long_evidence_is_capped() -> None:
     many = ", ".join(f"line{i}" for i in range(40))
     found = diagnosis(run(store="fail", store_detail=many))
     assert len(found.details) == 17
-    assert found.details[-1] == "... and 25 more lines"  # plural
+    assert found.details[-1] == "... and 25 more lines"
 
 
 def test_evidence_must_be_among_the_facts() -> None:
@@ -151,3 +151,9 @@ def test_a_bad_match_pattern_is_refused() -> None:
             healthy="ok",
             findings=[{"match": "(", "diagnosis": "d", "hint": "h"}],
         )
+
+
+def test_checks_that_could_not_be_made_are_not_passed_off_as_healthy() -> None:
+    found = diagnosis(run(logs="error", log_line="forbidden"))
+    assert found.status is StepStatus.ERROR
+    assert found.summary == "1 check could not be made (logs), so there is no diagnosis"
