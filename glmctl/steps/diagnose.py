@@ -430,8 +430,11 @@ def failed_pod_origins(ctx: StepContext, params: FailedPodsParams) -> StepResult
         plural(len(attempts), "failed Job attempt") if attempts else "",
         plural(len(other), "other failed pod") if other else "",
     ]
+    summary = ", ".join(k for k in kinds if k)
+    if outputs["leftovers_only"]:
+        summary += "; all replaced or finished since"
     return StepResult.warning(
-        ", ".join(k for k in kinds if k),
+        summary,
         details=tuple(details),
         command=command,
         outputs=outputs,
@@ -482,7 +485,11 @@ class Finding(_Params):
     diagnosis: str = Field(min_length=1)
     hint: str = Field(min_length=1)
     command: str = ""
-    """The next command; empty (a template that found nothing) means the evidence's own."""
+    """The next command; empty means ``command_from``'s, else the first evidence step's."""
+    command_from: str | None = Field(default=None, pattern=r"^[A-Za-z_]\w*\.[A-Za-z_][\w-]*$")
+    """``STEP.OUTPUT``: an evidence step's output that holds a command made for this case
+    (named objects and all). Read when the finding applies, so a fact that failed to run
+    cannot break the findings that do not need it, as a ``${{ }}`` reference would."""
 
     @field_validator("match")
     @classmethod
@@ -510,6 +517,9 @@ class ConcludeParams(_Params):
     @model_validator(mode="after")
     def _evidence_is_a_fact(self) -> ConcludeParams:
         for finding in self.findings:
+            source = finding.command_from.partition(".")[0] if finding.command_from else None
+            if source is not None and source not in finding.evidence:
+                raise ValueError(f"command_from names {source}, which is not in the evidence")
             unknown = [e for e in finding.evidence if e not in self.facts]
             if unknown:
                 raise ValueError(
@@ -538,7 +548,9 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             finding.diagnosis,
             details=tuple(_capped(evidence)),
             hint=finding.hint,
-            command=finding.command or _first_command(ctx.results, finding.evidence),
+            command=_output_command(ctx.results, finding.command_from)
+            or finding.command
+            or _first_command(ctx.results, finding.evidence),
             outputs={"diagnosis": finding.diagnosis, "finding": index},
         )
     failing = [f for f in params.facts if ctx.results[f].status is StepStatus.FAIL]
@@ -585,6 +597,14 @@ def evidence_lines(results: Any, step_ids: list[str]) -> list[str]:
         lines.append(f"{step_id}: {result.summary}")
         lines += [f"  {detail}" for detail in result.details]
     return lines
+
+
+def _output_command(results: Any, reference: str | None) -> str | None:
+    if reference is None:
+        return None
+    step_id, _, key = reference.partition(".")
+    found = results[step_id].outputs.get(key) if step_id in results else None
+    return str(found) if found else None
 
 
 def _first_command(results: Any, step_ids: list[str]) -> str | None:

@@ -21,6 +21,7 @@ class FactParams(BaseModel):
     summary: str = "fine"
     details: list[str] = []
     command: str | None = None
+    outputs: dict[str, str] = {}
 
 
 def fact(ctx: object, params: FactParams) -> StepResult:
@@ -29,6 +30,7 @@ def fact(ctx: object, params: FactParams) -> StepResult:
         summary=params.summary,
         details=tuple(params.details),
         command=params.command,
+        outputs=params.outputs,
     )
 
 
@@ -45,7 +47,7 @@ steps:
     uses: test.fact
     continue_on_failure: true
     with: {status: %(store)s, summary: store is %(store)s, details: [%(store_detail)s],
-           command: kubectl describe store}
+           command: kubectl describe store, outputs: {fix: "%(fix)s"}}
   - id: logs
     uses: test.fact
     continue_on_failure: true
@@ -69,11 +71,18 @@ steps:
           evidence: [store]
           diagnosis: store broken
           hint: fix the store
+          command_from: store.fix
 """
 
 
 def run(**facts: str) -> RunbookResult:
-    values = {"store": "pass", "logs": "pass", "log_line": "ok", "store_detail": "'x'"} | facts
+    values = {
+        "store": "pass",
+        "logs": "pass",
+        "log_line": "ok",
+        "store_detail": "'x'",
+        "fix": "",
+    } | facts
     runbook = parse_runbook(RUNBOOK % values, "t.yaml")
     return run_runbook(runbook)
 
@@ -113,6 +122,28 @@ def test_match_tells_apart_causes_that_fail_the_same_check() -> None:
 def test_a_finding_without_command_gives_its_evidence_s_command() -> None:
     found = diagnosis(run(store="fail"))
     assert (found.summary, found.command) == ("store broken", "kubectl describe store")
+
+
+def test_command_from_takes_the_command_a_fact_made_for_the_case() -> None:
+    found = diagnosis(run(store="fail", fix="kubectl rollout restart deploy/store"))
+    assert found.command == "kubectl rollout restart deploy/store"
+
+
+def test_command_from_must_name_an_evidence_step() -> None:
+    with pytest.raises(ValidationError, match="command_from names logs"):
+        ConcludeParams(
+            topic="t",
+            facts={"store": "pass", "logs": "pass"},
+            healthy="ok",
+            findings=[
+                {
+                    "evidence": ["store"],
+                    "command_from": "logs.fix",
+                    "diagnosis": "d",
+                    "hint": "h",
+                }
+            ],
+        )
 
 
 def test_a_failure_no_finding_explains_is_still_a_failure() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from glmctl.cluster import resources
 from glmctl.cluster.client import Cluster
+from glmctl.sim.kubeconfig import write_kubeconfig
 from glmctl.sim.runner import SimHandle
 from glmctl.sim.scenario import load_scenario
 from tests.conftest import CliResult
@@ -81,3 +83,22 @@ def test_a_missing_helmrelease_is_diagnosed_as_not_applied(
         "flux reconcile kustomization infrastructure-gitops-lifecycle-management "
         "-n flux-system --with-source"
     )
+
+
+def test_a_user_who_may_read_nothing_gets_no_diagnosis_and_the_reason(
+    start_sim: StartSim, run_cli: RunCli, tmp_path: Path
+) -> None:
+    sim = start_sim(load_scenario("healthy"), controllers=[])
+    sim.add_user("jane", "jane-token")  # no RoleBinding names her
+    kubeconfig = tmp_path / "jane"
+    write_kubeconfig(kubeconfig, sim.url, "jane-token", sim.ca_pem)
+    result = run_cli(["--kubeconfig", str(kubeconfig), "--no-color", "troubleshoot", "old-jobs"])
+    assert result.exit_code == 1
+    text = " ".join(result.stdout[result.stdout.index("Troubleshooting: ") :].split())
+    assert text.startswith(
+        "Troubleshooting: Old jobs still running (2 checks, 0 found a problem, "
+        "2 could not be made) No diagnosis: 2 checks could not be made (replaced_jobs, active), "
+        "so there is no diagnosis"
+    )
+    assert "forbidden" in text.lower()
+    assert "Nothing wrong found" not in text

@@ -145,4 +145,7 @@ def test_machine_formats_carry_the_diagnosis(run_cli: RunCli, sims: Sims) -> Non
     result = troubleshoot(run_cli, sims, "old-jobs-running", "old-jobs", "-o", "markdown")
     assert result.exit_code == 1
     assert "### ❌ fail: Diagnosis" in result.stdout
-    assert "kubectl delete jobs -n authentik enhanced-token-setup" in result.stdout
+    assert (
+        "flux reconcile kustomization infrastructure-authentik-outpost-config -n flux-system "
+        "--with-source"
+    ) in result.stdout
