@@ -342,11 +342,11 @@ class Follower:
         rows = self.rows()
         failed = [row for row in rows if row.failed]
         if failed:
-            return Verdict.FAILED, "Failed: " + "; ".join(_explain(row) for row in failed) + "."
+            return Verdict.FAILED, "Failed: " + _explain(failed) + "."
         waiting = [row for row in rows if not row.ready]
         if not waiting:
             return Verdict.READY, f"All {len(rows)} objects Ready."
-        return Verdict.WAITING, "Waiting for " + "; ".join(_explain(row) for row in waiting) + "."
+        return Verdict.WAITING, "Waiting for " + _explain(waiting) + "."
 
     def take_new_events(self) -> tuple[SeenEvent, ...]:
         """Events about followed objects seen since the last call, oldest first."""
@@ -426,10 +426,9 @@ class Follower:
             reason, message = "ReconcileRequested", "a reconcile was requested and not yet handled"
         ready_condition = flux.find_condition(obj, flux.READY) or {}
         if state.stalled and ready_condition.get("status") == "False":
-            # Stalled says "gave up"; the Ready condition says why (the operator's next step).
-            message = f"{message}; {ready_condition.get('reason', '')}: " + str(
-                ready_condition.get("message", "")
-            )
+            # Stalled says "gave up"; the Ready condition says why, which is what to fix.
+            reason = str(ready_condition.get("reason") or reason)
+            message = f"{ready_condition.get('message', '')} (gave up: {state.reason}: {message})"
         return ObjectState(
             kind,
             namespace,
@@ -523,11 +522,18 @@ def _seen_event(obj: Obj) -> SeenEvent:
     )
 
 
-def _explain(row: ObjectState) -> str:
-    detail = ": ".join(part for part in (row.reason, _first_line(row.message)) if part)
-    if row.suspended and not row.ready:
-        detail = f"suspended, resume it to reconcile; {detail}" if detail else "suspended"
-    return f"{row.kind}/{row.name} {row.state}" + (f" ({detail})" if detail else "")
+def _explain(rows: list[ObjectState]) -> str:
+    """The objects in one phrase: each with state and reason; the message too when alone."""
+    phrases = []
+    for row in rows:
+        details = [row.reason] if row.reason else []
+        if row.suspended:
+            details.append("suspended, resume it to reconcile")
+        if len(rows) == 1 and _first_line(row.message):
+            details.append(_first_line(row.message))
+        detail = ": ".join(details)
+        phrases.append(f"{row.kind}/{row.name} {row.state}" + (f" ({detail})" if detail else ""))
+    return "; ".join(phrases)
 
 
 def _first_line(text: str) -> str:

@@ -105,11 +105,15 @@ def test_stalled_release_fails_naming_the_ready_reason_too() -> None:
     follower = follower_with([ready("Kustomization", KS)], [stalled])
 
     verdict, summary = follower.verdict()
+    row = follower.rows()[1]
 
     assert verdict is Verdict.FAILED
-    assert "HelmRelease/gitops-lifecycle-management" in summary
-    assert "RetriesExceeded" in summary
-    assert "InstallFailed: failed pre-install: job auth failed" in summary
+    assert summary == (
+        "Failed: HelmRelease/gitops-lifecycle-management NotReady (InstallFailed: "
+        "failed pre-install: job auth failed (gave up: RetriesExceeded: "
+        "Failed to install after 4 attempt(s)))."
+    )
+    assert (row.reason, row.failed) == ("InstallFailed", True)
 
 
 def test_install_failed_while_reconciling_is_a_retry_still_waiting() -> None:

@@ -113,8 +113,9 @@ def test_monitor_exits_1_when_the_release_failed_install(
 
     assert result.exit_code == 1, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("Failed: HelmRelease/gitops-lifecycle-management NotReady")
-    assert "RetriesExceeded" in summary and "InstallFailed" in summary
+    assert summary.startswith("Failed: HelmRelease/gitops-lifecycle-management NotReady (")
+    assert "InstallFailed" in summary
+    assert "(gave up: RetriesExceeded: Failed to install after 4 attempt(s))" in result.stdout
 
 
 def test_monitor_exits_4_on_timeout_waiting_for_a_suspended_kustomization(
