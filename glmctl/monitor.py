@@ -35,12 +35,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
-from glmctl.errors import ClusterUnreachable
+from glmctl.errors import ClusterUnreachable, Forbidden
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
@@ -331,10 +332,10 @@ class Follower:
     def rows(self) -> tuple[ObjectState, ...]:
         """The followed objects: targets, then dependencies, then Jobs by name."""
         self._decide_dependencies()
-        release_ready = self._release_ready()
+        release = self._objects.get(self.targets.helmrelease)
         rows = [self._flux_row(key, role) for key, role in self._followed_flux()]
         for key in sorted(self._jobs):
-            rows.append(_job_row(key, self._jobs[key], release_ready))
+            rows.append(_job_row(key, self._jobs[key], release))
         return tuple(rows)
 
     def verdict(self) -> tuple[Verdict, str]:
@@ -398,10 +399,6 @@ class Follower:
                     self._dependencies[dep] = obj is None or not _settled(obj)
                     changed = True
 
-    def _release_ready(self) -> bool:
-        release = self._objects.get(self.targets.helmrelease)
-        return release is not None and _settled(release)
-
     def _flux_row(self, key: Key, role: Role) -> ObjectState:
         kind, namespace, name = key
         obj = self._objects.get(key)
@@ -440,7 +437,7 @@ class Follower:
             reason=reason,
             message=message,
             suspended=state.suspended,
-            failed=flux.is_terminal_failure(obj),
+            failed=flux.is_terminal_failure(obj) and not pending,
         )
 
 
@@ -457,14 +454,39 @@ def _dependency_keys(kind: str, obj: Obj) -> list[Key]:
 
 
 def _pending_request(obj: Obj) -> bool:
-    """A reconcile was requested and the controller has not acted on it yet."""
+    """A reconcile was requested and the controller has not acted on it yet, so the status
+    describes the previous attempt. A suspended object never acts on one: ignored there."""
     requested = flux.reconcile_requested_at(obj)
-    return requested is not None and not flux.reconcile_handled(obj, requested)
+    return (
+        requested is not None
+        and not flux.reconcile_handled(obj, requested)
+        and not flux.is_suspended(obj)
+    )
 
 
 def _settled(obj: Obj) -> bool:
     """Ready at its current generation with no reconcile request outstanding."""
     return flux.readiness(obj).ready and not _pending_request(obj)
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _from_earlier_attempt(job: Obj, release: Obj | None) -> bool:
+    """The Job was created before the release's pending reconcile request: it belongs to
+    the attempt that request replaces (Helm deletes it before running the hook again)."""
+    if release is None or not _pending_request(release):
+        return False
+    requested = _parse_time(flux.reconcile_requested_at(release))
+    created = _parse_time((job.get("metadata") or {}).get("creationTimestamp"))
+    return requested is not None and created is not None and created < requested
 
 
 def job_state(job: Obj) -> tuple[str, str, str]:
@@ -486,21 +508,23 @@ def job_state(job: Obj) -> tuple[str, str, str]:
     return "Running", "", f"{active} pod(s) active" if active else "not finished"
 
 
-def _job_row(key: Key, job: Obj, release_ready: bool) -> ObjectState:
-    """A Job's row. A failed Job fails the wait unless the release is already Ready: then it
-    is a leftover of an earlier attempt (its TTL has not removed it yet)."""
+def _job_row(key: Key, job: Obj, release: Obj | None) -> ObjectState:
+    """A Job's row. A failed Job fails the wait, unless it is history: the release is Ready
+    already (the Job's TTL has not removed it yet), or a reconcile requested after the
+    Job was created will run the hooks again."""
     state, reason, message = job_state(job)
+    history = (release is not None and _settled(release)) or _from_earlier_attempt(job, release)
     return ObjectState(
         key[0],
         key[1],
         key[2],
         Role.JOB,
         found=True,
-        ready=state == "Complete" or (state == "Failed" and release_ready),
+        ready=state == "Complete" or (state == "Failed" and history),
         state=state,
         reason=reason,
         message=message,
-        failed=state == "Failed" and not release_ready,
+        failed=state == "Failed" and not history,
     )
 
 
@@ -678,7 +702,15 @@ def follow(
             if not missing:
                 return
             for stream in missing:
-                listed = list_stream(cluster, stream)
+                try:
+                    listed = list_stream(cluster, stream)
+                except Forbidden:
+                    if stream.rt.kind != "Event":
+                        raise
+                    # Events are a courtesy: without RBAC for them the verdict is the same.
+                    log.debug("may not list events in %s; following without them", stream)
+                    follower.reset(stream, [], initial=True)
+                    continue
                 follower.reset(stream, listed.items, initial=True)
                 if watching:
                     _Watcher(

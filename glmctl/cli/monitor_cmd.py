@@ -42,20 +42,27 @@ def monitor(
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
     from glmctl.context import OutputFormat
+    from glmctl.errors import UsageError
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
 
     run = run_context(ctx)
+    if run.options.output not in (OutputFormat.RICH, OutputFormat.JSON):
+        raise UsageError(
+            f"glmctl monitor cannot write -o {run.options.output}.",
+            hint="Use -o rich (the default) or -o json.",
+        )
     targets = MonitorTargets.from_profile(load_profile(run.options.config).profile)
     timeout = 0.0 if once else run.options.timeout
     if timeout is None:
         timeout = DEFAULT_TIMEOUT_SECONDS
     as_json = run.options.output is OutputFormat.JSON
     console = run.terminal.console()
+    live = run.terminal.color and not (as_json or once)
     with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
         if as_json or once:
             outcome = follow(cluster, targets, timeout)
-        elif run.terminal.color:
+        elif live:
             title = f"Following the lifecycle deploy (context {cluster.context_name})"
             with LiveMonitor(console, title=title) as view:
                 outcome = follow(cluster, targets, timeout, view)
@@ -65,6 +72,6 @@ def monitor(
     if as_json:
         run.terminal.stdout.write(monitor_json(outcome))
     else:
-        print_final(console, outcome)
+        print_final(console, outcome, objects=not live)
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)

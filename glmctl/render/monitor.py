@@ -92,13 +92,16 @@ def summary_text(outcome: MonitorOutcome) -> Text:
     return Text(outcome.summary + took, style=_VERDICT_STYLES.get(str(outcome.verdict), ""))
 
 
-def print_final(console: Console, outcome: MonitorOutcome) -> None:
-    """Every followed object's final state, then the summary sentence."""
+def print_final(console: Console, outcome: MonitorOutcome, *, objects: bool = True) -> None:
+    """Every followed object's final state (unless the live table still shows it), then
+    the summary sentence."""
     from rich.text import Text
 
-    console.print(Text("Final state:", style="bold"))
-    for row in outcome.objects:
-        console.print(Text("  ").append_text(row_line(row, width=FINAL_WIDTH)), soft_wrap=True)
+    if objects:
+        console.print(Text("Final state:", style="bold"))
+        for row in outcome.objects:
+            line = Text("  ").append_text(row_line(row, width=FINAL_WIDTH))
+            console.print(line, soft_wrap=True)
     console.print(summary_text(outcome), soft_wrap=True)
 
 
@@ -172,10 +175,10 @@ class LiveMonitor:
 
         table = Table(title=self.title or None, title_justify="left", expand=False)
         table.add_column("", width=1, no_wrap=True)
-        table.add_column("Object", style="bold", no_wrap=True)
-        table.add_column("Ready", no_wrap=True)
-        table.add_column("Reason", no_wrap=True)
-        table.add_column("Message", overflow="fold")
+        table.add_column("Object", style="bold", overflow="fold", ratio=3)
+        table.add_column("Ready", no_wrap=True, min_width=8)
+        table.add_column("Reason", overflow="fold", ratio=2)
+        table.add_column("Message", overflow="fold", ratio=4)
         update = self.latest
         for row in update.objects if update else ():
             first: RenderableType = (

@@ -291,3 +291,56 @@ def test_an_event_arriving_before_its_job_is_kept_until_the_job_is_followed() ->
 
     assert early == ()
     assert [e.reason for e in follower.take_new_events()] == ["SuccessfulCreate"]
+
+
+REQUESTED = {"reconcile.fluxcd.io/requestedAt": "2026-01-01T12:00:00Z"}
+
+
+def stalled_release(**kwargs: Any) -> Obj:
+    return flux_obj(
+        "HelmRelease",
+        HR,
+        condition("Stalled", "True", "RetriesExceeded", "gave up"),
+        condition("Ready", "False", "InstallFailed", "hook failed"),
+        **kwargs,
+    )
+
+
+def test_a_failure_before_a_pending_reconcile_request_is_not_final() -> None:
+    follower = follower_with([ready("Kustomization", KS)], [stalled_release(annotations=REQUESTED)])
+
+    before = follower.verdict()[0]
+    handled = stalled_release(annotations=REQUESTED, handled="2026-01-01T12:00:00Z")
+    follower.apply(HR_STREAM, "MODIFIED", handled)
+
+    assert before is Verdict.WAITING
+    assert follower.verdict()[0] is Verdict.FAILED
+
+
+def test_a_failed_hook_from_before_the_reconcile_request_is_history() -> None:
+    installing = flux_obj(
+        "HelmRelease",
+        HR,
+        condition("Ready", "Unknown", "Progressing", "..."),
+        annotations=REQUESTED,
+    )
+    failed = condition("Failed", "True", "BackoffLimitExceeded")
+    old = job("glm-auth-setup", failed)
+    old["metadata"]["creationTimestamp"] = "2026-01-01T11:59:00Z"
+    new = job("glm-auth-setup", failed)
+    new["metadata"]["creationTimestamp"] = "2026-01-01T12:00:05Z"
+    follower = follower_with([ready("Kustomization", KS)], [installing], [old])
+
+    before = follower.verdict()[0]
+    follower.apply(JOB_STREAM, "MODIFIED", new)
+
+    assert before is Verdict.WAITING
+    assert follower.verdict()[0] is Verdict.FAILED
+
+
+def test_a_suspended_object_never_handles_a_request_so_it_is_ignored() -> None:
+    suspended = ready("Kustomization", KS, suspend=True, annotations=REQUESTED)
+
+    follower = follower_with([suspended], [ready("HelmRelease", HR)])
+
+    assert follower.verdict()[0] is Verdict.READY

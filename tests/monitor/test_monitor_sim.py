@@ -243,3 +243,12 @@ def test_a_watch_whose_version_expired_lists_again(start_sim: Callable[..., SimH
     assert isinstance(first, _Reset)
     relisted = {item["metadata"]["name"]: item for item in first.items}
     assert relisted[KS]["metadata"]["labels"]["x"] == "1"
+
+
+def test_an_output_format_monitor_cannot_write_is_a_usage_error(
+    run_cli: Callable[..., CliResult],
+) -> None:
+    result = run_cli(["monitor", "-o", "junit"])
+
+    assert result.exit_code == 2
+    assert "cannot write -o junit" in result.stderr
