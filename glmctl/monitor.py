@@ -685,84 +685,123 @@ def follow(
 
     ``glmctl redeploy`` calls this after requesting a reconcile: a pending
     ``reconcile.fluxcd.io/requestedAt`` keeps an object WAITING until handled, so the old
-    Ready condition cannot end the wait early.
+    Ready condition (or the old failure) cannot end the wait early.
     """
-    started = clock()
-    deadline = started + max(0.0, timeout)
-    follower = Follower(targets)
-    inbox: queue.Queue[_Message] = queue.Queue()
-    stop = threading.Event()
-    watching = timeout > 0
-    events: list[SeenEvent] = []
-    previous: dict[str, ObjectState] = {}
+    return _Session(cluster, targets, timeout, on_update, clock).run()
 
-    def list_new_streams() -> None:
+
+class _Session:
+    """One call of :func:`follow`: the follower, the watcher threads and their queue."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        targets: MonitorTargets,
+        timeout: float,
+        on_update: Callable[[MonitorUpdate], None] | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.cluster = cluster
+        self.timeout = timeout
+        self.on_update = on_update
+        self.clock = clock
+        self.started = clock()
+        self.deadline = self.started + max(0.0, timeout)
+        self.follower = Follower(targets)
+        self.inbox: queue.Queue[_Message] = queue.Queue()
+        self.stop = threading.Event()
+        self.versions: dict[Stream, str] = {}
+        self.watched: set[Stream] = set()
+        self.events: list[SeenEvent] = []
+        self.previous: dict[str, ObjectState] = {}
+
+    def run(self) -> MonitorOutcome:
+        try:
+            self.list_new_streams()
+            verdict = self.publish()
+            while verdict is Verdict.WAITING and self.timeout > 0:
+                self.start_watchers()  # only now: a known outcome needs no watch at all
+                remaining = self.deadline - self.clock()
+                if remaining <= 0:
+                    break
+                try:
+                    message = self.inbox.get(timeout=min(remaining, 1.0))
+                except queue.Empty:
+                    continue
+                for item in _drain(message, self.inbox):
+                    self.take(item)
+                self.list_new_streams()
+                verdict = self.publish()
+        finally:
+            self.stop.set()
+        return self.outcome()
+
+    def list_new_streams(self) -> None:
+        """List every stream the follower wants and has not seen (dependencies add some)."""
         while True:
-            missing = [s for s in follower.wanted() if not follower.listed(s)]
+            missing = [s for s in self.follower.wanted() if not self.follower.listed(s)]
             if not missing:
                 return
             for stream in missing:
                 try:
-                    listed = list_stream(cluster, stream)
+                    listed = list_stream(self.cluster, stream)
                 except Forbidden:
                     if stream.rt.kind != "Event":
                         raise
                     # Events are a courtesy: without RBAC for them the verdict is the same.
                     log.debug("may not list events in %s; following without them", stream)
-                    follower.reset(stream, [], initial=True)
+                    self.follower.reset(stream, [], initial=True)
                     continue
-                follower.reset(stream, listed.items, initial=True)
-                if watching:
-                    _Watcher(
-                        cluster, stream, listed.resource_version, inbox, stop, deadline, clock
-                    ).start()
+                self.follower.reset(stream, listed.items, initial=True)
+                self.versions[stream] = listed.resource_version
 
-    def publish() -> Verdict:
-        rows = follower.rows()
-        changed = tuple(row for row in rows if previous.get(row.ref) != row)
-        previous.clear()
-        previous.update((row.ref, row) for row in rows)
-        fresh = follower.take_new_events()
-        events.extend(fresh)
-        verdict, summary = follower.verdict()
-        if on_update is not None and (changed or fresh):
-            on_update(MonitorUpdate(rows, changed, fresh, verdict, summary, clock() - started))
+    def start_watchers(self) -> None:
+        for stream, version in self.versions.items():
+            if stream not in self.watched:
+                self.watched.add(stream)
+                _Watcher(
+                    self.cluster,
+                    stream,
+                    version,
+                    self.inbox,
+                    self.stop,
+                    self.deadline,
+                    self.clock,
+                ).start()
+
+    def take(self, item: _Message) -> None:
+        if isinstance(item, _Failure):
+            raise item.error
+        if isinstance(item, _Reset):
+            self.follower.reset(item.stream, item.items)
+        else:
+            self.follower.apply(item.stream, item.type, item.object)
+
+    def publish(self) -> Verdict:
+        """Tell ``on_update`` what changed (if anything did); return the verdict."""
+        rows = self.follower.rows()
+        changed = tuple(row for row in rows if self.previous.get(row.ref) != row)
+        self.previous = {row.ref: row for row in rows}
+        fresh = self.follower.take_new_events()
+        self.events.extend(fresh)
+        verdict, summary = self.follower.verdict()
+        if self.on_update is not None and (changed or fresh):
+            elapsed = self.clock() - self.started
+            self.on_update(MonitorUpdate(rows, changed, fresh, verdict, summary, elapsed))
         return verdict
 
-    try:
-        list_new_streams()
-        verdict = publish()
-        while verdict is Verdict.WAITING and watching:
-            remaining = deadline - clock()
-            if remaining <= 0:
-                break
-            try:
-                message = inbox.get(timeout=min(remaining, 1.0))
-            except queue.Empty:
-                continue
-            for item in _drain(message, inbox):
-                if isinstance(item, _Failure):
-                    raise item.error
-                if isinstance(item, _Reset):
-                    follower.reset(item.stream, item.items)
-                else:
-                    follower.apply(item.stream, item.type, item.object)
-            list_new_streams()
-            verdict = publish()
-    finally:
-        stop.set()
-    verdict, summary = follower.verdict()
-    elapsed = clock() - started
-    if verdict is Verdict.WAITING and watching:
-        summary = f"Timed out after {_seconds(timeout)}. {summary}"
-    return MonitorOutcome(
-        verdict=verdict,
-        summary=summary,
-        objects=follower.rows(),
-        events=tuple(events),
-        elapsed=elapsed,
-        timeout=timeout,
-    )
+    def outcome(self) -> MonitorOutcome:
+        verdict, summary = self.follower.verdict()
+        if verdict is Verdict.WAITING and self.timeout > 0:
+            summary = f"Timed out after {_seconds(self.timeout)}. {summary}"
+        return MonitorOutcome(
+            verdict=verdict,
+            summary=summary,
+            objects=self.follower.rows(),
+            events=tuple(self.events),
+            elapsed=self.clock() - self.started,
+            timeout=self.timeout,
+        )
 
 
 def _drain(first: _Message, inbox: queue.Queue[_Message]) -> list[_Message]:

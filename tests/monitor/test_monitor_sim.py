@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.client import Cluster
@@ -203,8 +206,9 @@ def test_a_failed_hook_job_ends_the_wait_at_once(start_sim: Callable[..., SimHan
 
 
 def test_follow_stays_correct_through_dropped_watches(
-    start_sim: Callable[..., SimHandle],
+    start_sim: Callable[..., SimHandle], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="glmctl.monitor")
     handle = start_sim(scenario("predeploy"))
     watched = "/(kustomizations|helmreleases|jobs|events)$"
     drops = Fault("drop", path=watched, method="GET", count=40, seconds=0.3)
@@ -221,7 +225,32 @@ def test_follow_stays_correct_through_dropped_watches(
     assert "InstallSucceeded" in [e.reason for e in outcome.events]
     assert recorder.states_of("HelmRelease")[-1] == "Ready"
     # 4 streams listed once and watched once each; anything more is a watch reopened.
-    assert 40 - sum(left) >= 4 + 4 + 2
+    assert 40 - sum(left) >= 4 + 4 + 1
+    assert any("dropped" in r.getMessage() for r in caplog.records)
+
+
+def test_follow_stays_correct_when_watch_versions_expire(
+    start_sim: Callable[..., SimHandle], caplog: pytest.LogCaptureFixture
+) -> None:
+    """After the first read the server keeps one event of history: the watches start from
+    versions already compacted (410), so they must list again to see the deploy."""
+    caplog.set_level(logging.DEBUG, logger="glmctl.monitor")
+    handle = start_sim(scenario("predeploy"))
+
+    def deploy_and_compact() -> None:
+        deploy(operator)
+        handle.store.set_history_limit(1)
+
+    with (
+        Cluster.connect(handle.kubeconfig_path) as cluster,
+        Cluster.connect(handle.kubeconfig_path) as operator,
+    ):
+        recorder = Recorder(first=deploy_and_compact)
+        outcome = follow(cluster, TARGETS, 45, recorder)
+
+    assert outcome.verdict is Verdict.READY, outcome.summary
+    assert recorder.states_of("HelmRelease")[-1] == "Ready"
+    assert any("expired; listing again" in r.getMessage() for r in caplog.records)
 
 
 def test_a_watch_whose_version_expired_lists_again(start_sim: Callable[..., SimHandle]) -> None:
