@@ -634,6 +634,10 @@ class _Watcher:
                     self.inbox.put(_Failure(error))
                     return
                 self.stop.wait(min(0.1 * 2 ** (failures - 1), 2.0))
+            except Forbidden as error:
+                if self.stream.rt.kind != "Event":  # events are optional, the rest is not
+                    self.inbox.put(_Failure(error))
+                return
             except BaseException as error:  # reported to the driver, which re-raises it
                 self.inbox.put(_Failure(error))
                 return

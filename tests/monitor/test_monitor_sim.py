@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,3 +282,50 @@ def test_an_output_format_monitor_cannot_write_is_a_usage_error(
 
     assert result.exit_code == 2
     assert "cannot write -o junit" in result.stderr
+
+
+def test_without_rbac_for_events_it_follows_without_them(
+    start_sim: Callable[..., SimHandle], tmp_path: Path
+) -> None:
+    from glmctl.sim.kubeconfig import write_kubeconfig
+
+    handle = start_sim(scenario("healthy"), controllers=[])
+    handle.add_user("viewer", "viewer-token", ["viewers"])
+    rules = [
+        {"apiGroups": [group], "resources": [plural], "verbs": ["get", "list", "watch"]}
+        for group, plural in (
+            ("kustomize.toolkit.fluxcd.io", "kustomizations"),
+            ("helm.toolkit.fluxcd.io", "helmreleases"),
+            ("batch", "jobs"),
+        )
+    ]
+    handle.store.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "flux-viewer"},
+            "rules": rules,
+        }
+    )
+    handle.store.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "flux-viewers"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "flux-viewer",
+            },
+            "subjects": [{"kind": "Group", "name": "viewers"}],
+        }
+    )
+    kubeconfig = write_kubeconfig(
+        tmp_path / "viewer.yaml", handle.url, "viewer-token", handle.ca_pem
+    )
+
+    with Cluster.connect(kubeconfig) as cluster:
+        outcome = follow(cluster, TARGETS, 0)
+
+    assert outcome.verdict is Verdict.READY, outcome.summary
+    assert outcome.events == ()
