@@ -379,12 +379,14 @@ class Follower:
         return keys
 
     def _undecided(self) -> list[Key]:
+        """Dependencies of followed objects not yet judged (a target is never one: cycles)."""
+        targets = (self.targets.kustomization, self.targets.helmrelease)
         return [
             dep
             for key, _ in self._followed_flux()
             if key in self._objects
             for dep in _dependency_keys(key[0], self._objects[key])
-            if dep not in self._dependencies
+            if dep not in self._dependencies and dep not in targets
         ]
 
     def _decide_dependencies(self) -> None:

@@ -344,3 +344,12 @@ def test_a_suspended_object_never_handles_a_request_so_it_is_ignored() -> None:
     follower = follower_with([suspended], [ready("HelmRelease", HR)])
 
     assert follower.verdict()[0] is Verdict.READY
+
+
+def test_a_dependency_cycle_back_to_the_target_is_shown_once() -> None:
+    root = flux_obj("Kustomization", KS, condition("Ready", "False", "x"), depends=("other",))
+    other = flux_obj("Kustomization", "other", condition("Ready", "False", "y"), depends=(KS,))
+
+    follower = follower_with([root, other], [ready("HelmRelease", HR)])
+
+    assert [row.name for row in follower.rows()] == [KS, HR, "other"]
