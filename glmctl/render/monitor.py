@@ -14,7 +14,6 @@ Pure functions of the data the follower hands over; nothing here talks to a clus
 from __future__ import annotations
 
 import json
-from collections import deque
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -140,7 +139,7 @@ class LiveMonitor:
         self.console = console
         self.title = title
         self.latest: MonitorUpdate | None = None
-        self.events: deque[SeenEvent] = deque(maxlen=LIVE_EVENTS)
+        self.events: tuple[SeenEvent, ...] = ()
         self.live: Live | None = None
 
     def __enter__(self) -> LiveMonitor:
@@ -161,8 +160,9 @@ class LiveMonitor:
             self.live = None
 
     def __call__(self, update: MonitorUpdate) -> None:
+        # rich redraws from its own thread: replace values whole, never mutate them.
+        self.events = (*self.events, *update.new_events)[-LIVE_EVENTS:]
         self.latest = update
-        self.events.extend(update.new_events)
         if self.live is not None:
             self.live.refresh()
 
