@@ -12,6 +12,7 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "monitor_cmd",
     "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
