@@ -3,6 +3,7 @@ failing scenario names exactly the failing checks with a hint that says what to 
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -166,3 +167,20 @@ def test_denied_permissions_are_each_named(
     assert permissions["command"] == (
         "kubectl auth can-i patch kustomizations.kustomize.toolkit.fluxcd.io -n flux-system"
     )
+
+
+def test_unreachable_cluster_stops_the_run_with_exit_3(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    from tests.cluster.scripted_api import write_kubeconfig
+    from tests.cluster.test_status_cli_errors import closed_port_url
+
+    kubeconfig = write_kubeconfig(tmp_path / "config", closed_port_url())
+
+    result = run_cli(["--kubeconfig", str(kubeconfig), "preflight", "-o", "json"])
+
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert report["status"] == "unreachable"
+    assert "cannot reach the Kubernetes API server" in report["stopped_because"]
+    assert "Traceback" not in result.stdout + result.stderr
