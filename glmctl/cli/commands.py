@@ -12,7 +12,9 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "preflight_cmd",
     "monitor_cmd",
+    "verify_cmd",
     "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
