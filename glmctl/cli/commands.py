@@ -13,6 +13,7 @@ import typer
 COMMAND_MODULES = (
     "status_cmd",
     "preflight_cmd",
+    "monitor_cmd",
     "verify_cmd",
     "troubleshoot_cmd",
     "lint_cmd",

@@ -20,6 +20,7 @@ def preflight(
         typer.Option(
             "--repo",
             help="Lint this GitOps repository first (offline; its errors fail preflight).",
+            exists=True,
             file_okay=False,
         ),
     ] = None,

@@ -7,8 +7,9 @@ made once per run, unpaginated, and every check filters it in memory. Concurrent
 that want the same list wait for the one request in flight rather than sending their own.
 
 The cache lives beside the cluster handle, which the engine creates once per run, so a
-new run (a new handle) always reads fresh state. Failed reads are not cached: a step's
-retry really asks again.
+new run (a new handle) always reads fresh state. Failed reads are not cached, a step's
+retry asks the API again, and a write through the handle empties the cache (see
+:class:`_SharedReads`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class _Once:
         self._lock = threading.Lock()
         self._done = False
         self._value: Any = None
+        self.readers: set[str] = set()
 
     def get(self) -> Any:
         with self._lock:
@@ -46,20 +48,67 @@ class _Once:
             return self._value
 
 
-class ClusterReads:
-    """Memoised reads over one cluster handle (``glmctl.cluster.client.Cluster``)."""
+class _SharedReads:
+    """The run's cache for one cluster handle: entries by key, each remembering its readers.
+
+    An entry is served to each step once. When a step asks again for a key it has already
+    read (its retry after a failed attempt), the API is asked again and the fresh answer
+    replaces the entry: a retry exists to see a change. Any write through the handle
+    (create, patch, delete) empties the cache, so a check after a change sees the change.
+    """
+
+    WRITE_METHODS = ("create", "patch_merge", "patch_json", "delete")
 
     def __init__(self, cluster: Any) -> None:
         self.cluster = cluster
         self._lock = threading.Lock()
         self._entries: dict[Hashable, _Once] = {}
+        self._forget_after_writes()
+
+    def entry(self, key: Hashable, reader: str, compute: Callable[[], Any]) -> _Once:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or reader in found.readers:
+                found = self._entries[key] = _Once(compute)
+            found.readers.add(reader)
+            return found
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _forget_after_writes(self) -> None:
+        for name in self.WRITE_METHODS:
+            original = getattr(self.cluster, name, None)
+            if original is None:
+                continue
+
+            def write(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.forget()
+
+            setattr(self.cluster, name, write)
+
+
+class ClusterReads:
+    """One attempt's view of the run's reads (``reads(ctx)`` makes one per attempt).
+
+    Within the view a key is read at most once; across views the run's shared entries are
+    reused, so concurrent checks that need the same list send one request between them.
+    """
+
+    def __init__(self, shared: _SharedReads, reader: str) -> None:
+        self._shared = shared
+        self._reader = reader
+        self._seen: dict[Hashable, Any] = {}
+        self.cluster = shared.cluster
 
     def _once(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                entry = self._entries[key] = _Once(compute)
-        value: T = entry.get()
+        if key not in self._seen:
+            self._seen[key] = self._shared.entry(key, self._reader, compute).get()
+        value: T = self._seen[key]
         return value
 
     def objects(
@@ -97,18 +146,21 @@ class ClusterReads:
         )
 
 
-_BY_CLUSTER: weakref.WeakKeyDictionary[Any, ClusterReads] = weakref.WeakKeyDictionary()
+_BY_CLUSTER: weakref.WeakKeyDictionary[Any, _SharedReads] = weakref.WeakKeyDictionary()
 _BY_CLUSTER_LOCK = threading.Lock()
 
 
 def reads(ctx: StepContext) -> ClusterReads:
-    """The shared reads of this run's cluster handle (connecting it on first use)."""
+    """A fresh view of this run's shared reads; call once per attempt of a step.
+
+    Connects the cluster handle on first use.
+    """
     cluster = ctx.cluster
     with _BY_CLUSTER_LOCK:
-        found = _BY_CLUSTER.get(cluster)
-        if found is None:
-            found = _BY_CLUSTER[cluster] = ClusterReads(cluster)
-        return found
+        shared = _BY_CLUSTER.get(cluster)
+        if shared is None:
+            shared = _BY_CLUSTER[cluster] = _SharedReads(cluster)
+    return ClusterReads(shared, ctx.step_id)
 
 
 def name_of(obj: Obj) -> str:

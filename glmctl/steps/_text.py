@@ -25,9 +25,22 @@ DEFAULT_ERROR_PATTERNS: tuple[str, ...] = (
 )
 
 
+SUGGESTION_CUTOFF = 0.6
+SUGGESTION_SPREAD = 0.1
+"""Only names nearly as close as the best are suggested: cluster names share long prefixes
+(``infrastructure-``), so a plain cutoff would offer every sibling."""
+
+
 def closest_names(name: str, existing: Iterable[str], n: int = 3) -> list[str]:
     """Existing names that look like ``name``, best first (for "did you mean ...?")."""
-    return difflib.get_close_matches(name, sorted(set(existing)), n=n, cutoff=0.6)
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, name, other).ratio(), other) for other in set(existing)),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    if not scored or scored[0][0] < SUGGESTION_CUTOFF:
+        return []
+    best = scored[0][0]
+    return [other for score, other in scored[:n] if score >= best - SUGGESTION_SPREAD]
 
 
 def did_you_mean(name: str, existing: Iterable[str]) -> str:

@@ -142,7 +142,9 @@ def objects_exist(ctx: StepContext, params: ObjectsParams) -> StepResult:
     return StepResult.failed(
         f"{rt.kind} not found: {', '.join(missing)}",
         details=tuple(f"{name}: not found{did_you_mean(name, existing)}" for name in missing),
-        hint=params.hint,
+        hint=params.hint
+        or f"Whatever creates these {rt.kind} objects has not run: check its Kustomization "
+        "or HelmRelease.",
         command=command,
         outputs={"missing": missing},
     )

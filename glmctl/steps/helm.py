@@ -43,7 +43,7 @@ class ReleaseParams(BaseModel):
     outputs={"revision", "status", "chart_version"},
 )
 def release_deployed(ctx: StepContext, params: ReleaseParams) -> StepResult:
-    """The Helm release's newest revision is ``deployed`` (status, revision, chart version)."""
+    """The Helm release's newest revision is deployed (status, revision, chart version)."""
     command = f"helm status {params.name} -n {params.namespace}"
     try:
         release = read_release(reads(ctx), params.name, params.namespace)

@@ -264,7 +264,10 @@ def logs_show_success(ctx: StepContext, params: JobLogParams) -> StepResult:
     if pods:
         newest = max(pods, key=_created)
         first = next(iter(container_names(newest)), None)
-        text = shared.logs(name_of(newest), params.namespace, first, params.tail_lines)
+        try:
+            text = shared.logs(name_of(newest), params.namespace, first, params.tail_lines)
+        except NotFound:  # the TTL removed the Job (and its pods) since the list was read
+            return _from_hook_record(shared, params, command)
         hits = [line for line in text.splitlines() if pattern.search(line)]
         if hits:
             return StepResult.passed(

@@ -139,7 +139,10 @@ def logs_clean(ctx: StepContext, params: LogsParams) -> StepResult:
         seen: set[str] = set()
         containers: list[str | None] = [*container_names(pod)] or [None]
         for container in containers:
-            text = shared.logs(name_of(pod), params.namespace, container, params.tail_lines)
+            try:
+                text = shared.logs(name_of(pod), params.namespace, container, params.tail_lines)
+            except NotFound:  # deleted since the list was read: nothing left to read
+                break
             for line in error_lines(text, params.patterns):
                 if line not in seen:  # the same stream read per container repeats lines
                     seen.add(line)

@@ -34,7 +34,8 @@ def key_sizes(secret: Obj) -> dict[str, int]:
 
 def describe_keys(sizes: dict[str, int]) -> str:
     """``token (14 bytes), authentik_host (14 bytes)``: what the operator may see."""
-    return ", ".join(f"{key} ({plural(size, 'byte')})" for key, size in sizes.items()) or "no keys"
+    listed = sorted(sizes.items())
+    return ", ".join(f"{key} ({plural(size, 'byte')})" for key, size in listed) or "no keys"
 
 
 class StoreParams(BaseModel):
