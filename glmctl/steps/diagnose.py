@@ -92,19 +92,12 @@ def describe(ctx: StepContext, params: DescribeParams) -> StepResult:
     ] or ["no events (Kubernetes keeps them for an hour)"]
     outputs = {"found": True, "warnings": len(warnings)}
     conditions = ", ".join(condition_words(obj)) or "no conditions"
-    if warnings:
-        return StepResult.warning(
-            f"{rt.kind} {params.name}: {conditions}; {plural(len(warnings), 'Warning event')}",
-            details=tuple(lines),
-            command=command,
-            outputs=outputs,
-        )
-    return StepResult.passed(
-        f"{rt.kind} {params.name}: {conditions}; no Warning events",
-        details=tuple(lines),
-        command=command,
-        outputs=outputs,
-    )
+    said = plural(len(warnings), "Warning event") if warnings else "no Warning events"
+    summary = f"{rt.kind} {params.name}: {conditions}; {said}"
+    not_ready = flux.find_condition(obj, flux.READY) is not None and not flux.is_ready(obj)
+    if warnings or not_ready:  # worth reading; whether it is the cause is the diagnosis's call
+        return StepResult.warning(summary, details=tuple(lines), command=command, outputs=outputs)
+    return StepResult.passed(summary, details=tuple(lines), command=command, outputs=outputs)
 
 
 def condition_words(obj: Obj) -> list[str]:
