@@ -183,7 +183,7 @@ def service_account_bindings(ctx: StepContext, params: BindingsParams) -> StepRe
         if role is None:
             details.append(f"{label} → {ref.get('kind')} {ref.get('name')}: role not found")
             continue
-        grants = _grants(role, params)
+        grants = role_grants(role, params.verb, params.resource, params.group)
         if grants:
             granting.append(label)
         verdict = "grants" if grants else "does not grant"
@@ -236,15 +236,23 @@ def _role_of(shared: ClusterReads, binding: Obj) -> Obj | None:
     return shared.by_name(ROLE, namespace_of(binding)).get(str(ref.get("name")))
 
 
-def _grants(role: Obj, params: BindingsParams) -> bool:
+def role_grants(role: Obj, verb: str, resource: str, group: str = "") -> bool:
+    """A (Cluster)Role's rules allow ``verb`` on ``resource`` of ``group``, for any name.
+
+    A rule limited to ``resourceNames`` does not count: it cannot allow a list or watch,
+    and for other verbs it allows only the objects it names.
+    """
+
     def has(values: Any, wanted: str) -> bool:
         return isinstance(values, list) and ("*" in values or wanted in values)
 
     return any(
-        has(rule.get("apiGroups"), params.group)
-        and has(rule.get("resources"), params.resource)
-        and has(rule.get("verbs"), params.verb)
+        has(rule.get("apiGroups"), group)
+        and has(rule.get("resources"), resource)
+        and has(rule.get("verbs"), verb)
+        and not rule.get("resourceNames")
         for rule in role.get("rules") or []
+        if isinstance(rule, dict)
     )
 
 
