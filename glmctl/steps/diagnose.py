@@ -406,9 +406,9 @@ def failed_pod_origins(ctx: StepContext, params: FailedPodsParams) -> StepResult
         job = next((labels_of(pod)[k] for k in JOB_NAME_LABELS if k in labels_of(pod)), None)
         if job is not None:
             attempts.append(name)
-            state = _job_word(jobs.get(job))
-            settled = settled and state != "the Job is still active"
-            details.append(f"{name}: a failed attempt of Job {job} ({state})")
+            state = _job_state(jobs.get(job))
+            settled = settled and state in ("Complete", "gone")
+            details.append(f"{name}: a failed attempt of Job {job} (the Job is {state})")
         elif (pod.get("status") or {}).get("reason") == "Evicted":
             evicted.append(name)
             replacement = _running_sibling(pods, pod)
@@ -442,21 +442,19 @@ def failed_pod_origins(ctx: StepContext, params: FailedPodsParams) -> StepResult
     )
 
 
-def _job_word(job: Obj | None) -> str:
+def _job_state(job: Obj | None) -> str:
+    """``Complete``, ``Failed``, ``still active`` or ``gone``: how a pod's Job ended."""
     if job is None:
-        return "the Job is gone"
-    if not _is_active(job):
-        for condition in (job.get("status") or {}).get("conditions") or []:
-            if condition.get("status") == "True" and condition.get("type") in (
-                "Complete",
-                "Failed",
-            ):
-                return f"the Job is {condition['type']}"
-    return "the Job is still active"
+        return "gone"
+    for condition in (job.get("status") or {}).get("conditions") or []:
+        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
+            return str(condition["type"])
+    return "still active"
 
 
 def _running_sibling(pods: list[Obj], pod: Obj) -> str | None:
-    """A Running pod from the same ReplicaSet (same ``pod-template-hash`` and app labels)."""
+    """A Running pod of the same app and component: the replacement of an evicted one (a
+    rollout since may have changed its ``pod-template-hash``, so that is not compared)."""
     labels = labels_of(pod)
     keys = [k for k in ("app.kubernetes.io/name", "app.kubernetes.io/component") if k in labels]
     if not keys:
