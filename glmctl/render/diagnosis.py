@@ -88,12 +88,16 @@ def _print_verdict(verdict: StepRecord, console: Console, *, plain: bool) -> Non
 
 
 def _indented(console: Console, text: Text, indent: int) -> None:
-    """Print ``text`` wrapped to the console with every line indented, so the structure of
-    the evidence survives wrapping (and no line ends in padding spaces)."""
+    """Print ``text`` indented; on a terminal wrapped with every line indented, so the
+    structure of the evidence survives wrapping. Plain output (a pipe, a CI log) is never
+    wrapped, like every plain output of glmctl: one line per item for grep."""
     import textwrap
 
     from rich.text import Text
 
+    if console.soft_wrap:
+        console.print(Text(" " * indent + text.plain, style=text.style), soft_wrap=True)
+        return
     lines = textwrap.wrap(
         text.plain,
         width=max(40, console.width),
