@@ -41,7 +41,7 @@ from glmctl.errors import (
     TimedOut,
     Unauthorized,
 )
-from glmctl.runbook.expr import EvaluationError, render_value
+from glmctl.runbook.expr import EvaluationError, UnsetOutputs, render_value
 from glmctl.runbook.graph import Dependencies, dependency_map, execution_order, when_expressions
 from glmctl.runbook.model import Runbook, Step
 from glmctl.runbook.result import (
@@ -444,7 +444,7 @@ class _Run:
                 step_id: {
                     "status": record.status.value,
                     "summary": record.result.summary,
-                    "outputs": dict(record.result.outputs),
+                    "outputs": _outputs_in_scope(record),
                 }
                 for step_id, record in self.records.items()
             },
@@ -571,3 +571,11 @@ def _seconds(value: float | None) -> str:
     if value is None:
         return "?"
     return f"{value:g}s"
+
+
+def _outputs_in_scope(record: StepRecord) -> Mapping[str, Any]:
+    """What ``steps.ID.outputs`` reads: null for any key of a step that failed or was skipped."""
+    outputs = dict(record.result.outputs)
+    if record.status.failed or record.status is StepStatus.SKIP:
+        return UnsetOutputs(outputs)
+    return outputs

@@ -19,7 +19,7 @@ import ast
 import dataclasses
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +171,30 @@ def render_value(value: Any, scope: Mapping[str, Any]) -> Any:
     if isinstance(value, list | tuple):
         return [render_value(item, scope) for item in value]
     return value
+
+
+class UnsetOutputs(Mapping[str, Any]):
+    """The outputs of a step that failed or did not run: every key reads as null.
+
+    A step after a ``continue_on_failure`` step may still name its outputs; they resolve
+    to null (an empty string inside text) instead of failing the later step, which can
+    test for them in ``when``.
+    """
+
+    def __init__(self, known: Mapping[str, Any]) -> None:
+        self._known = dict(known)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._known.get(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
 
 
 def lookup(value: Any, part: PathPart) -> Any:

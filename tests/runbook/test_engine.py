@@ -174,6 +174,24 @@ steps:
     assert result.status is RunStatus.FAILED
 
 
+def test_outputs_of_a_failed_continue_on_failure_step_read_as_null(run_text: Run) -> None:
+    result = run_text(
+        """
+name: continue
+steps:
+  - id: a
+    uses: test.result
+    with: {status: fail, outputs: {kept: here}}
+    continue_on_failure: true
+  - id: b
+    uses: test.result
+    with: {summary: "missing=[${{ steps.a.outputs.missing }}] kept=${{ steps.a.outputs.kept }}"}
+"""
+    )
+    assert statuses(result) == {"a": "fail", "b": "pass"}
+    assert result.steps[1].result.summary == "missing=[] kept=here"
+
+
 def test_a_failure_before_a_mutating_step_stops_it(run_text: Run, recorder: Recorder) -> None:
     result = run_text(
         """
