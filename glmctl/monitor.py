@@ -423,11 +423,6 @@ class Follower:
         reason, message = state.reason, state.message
         if state.ready and pending:
             reason, message = "ReconcileRequested", "a reconcile was requested and not yet handled"
-        ready_condition = flux.find_condition(obj, flux.READY) or {}
-        if state.stalled and ready_condition.get("status") == "False":
-            # Stalled says "gave up"; the Ready condition says why, which is what to fix.
-            reason = str(ready_condition.get("reason") or reason)
-            message = f"{ready_condition.get('message', '')} (gave up: {state.reason}: {message})"
         return ObjectState(
             kind,
             namespace,

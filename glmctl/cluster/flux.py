@@ -275,10 +275,17 @@ def _explain(
     if terminating:
         return "Terminating", "resource scheduled for deletion"
     if stalled:
+        # Stalled says the controller gave up; Ready still says why (e.g. which hook failed).
         stalled_condition = find_condition(obj, STALLED) or {}
-        return str(stalled_condition.get("reason", STALLED)), str(
-            stalled_condition.get("message", "")
-        )
+        gave_up = str(stalled_condition.get("reason", STALLED))
+        gave_up_message = str(stalled_condition.get("message", ""))
+        if ready_condition is not None and ready_condition.get("message"):
+            detail = f"{gave_up}: {gave_up_message}" if gave_up_message else gave_up
+            return (
+                str(ready_condition.get("reason", gave_up)),
+                f"{ready_condition['message']} (gave up: {detail})",
+            )
+        return gave_up, gave_up_message
     if ready_condition is not None:
         return str(ready_condition.get("reason", "")), str(ready_condition.get("message", ""))
     if observed < 1:

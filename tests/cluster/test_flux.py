@@ -80,20 +80,26 @@ def test_reconciling_true_is_not_ready_even_with_ready_true() -> None:
     assert result.label == "Unknown"
 
 
-def test_stalled_true_is_not_ready_and_explains_with_the_stalled_reason() -> None:
+def test_stalled_true_is_not_ready_and_explains_with_ready_then_the_stalled_reason() -> None:
     stalled = {
         "type": "Stalled",
         "status": "True",
         "reason": "RetriesExceeded",
-        "message": "gave up",
+        "message": "no more retries",
     }
     result = flux.readiness(obj(conditions=[ready("False", "UpgradeFailed"), stalled]))
     assert not result.ready and result.stalled
     assert (result.reason, result.message, result.label) == (
-        "RetriesExceeded",
-        "gave up",
+        "UpgradeFailed",
+        "m (gave up: RetriesExceeded: no more retries)",
         "NotReady",
     )
+
+
+def test_stalled_without_a_ready_message_explains_with_the_stalled_condition() -> None:
+    stalled = {"type": "Stalled", "status": "True", "reason": "RetriesExceeded", "message": "x"}
+    result = flux.readiness(obj(conditions=[stalled]))
+    assert (result.reason, result.message) == ("RetriesExceeded", "x")
 
 
 def test_terminating_object_is_not_ready() -> None:
