@@ -12,6 +12,8 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "rollback_cmd",
+    "redeploy_cmd",
     "runbook_cmd",
     "journal_cmd",
     "config_cmd",

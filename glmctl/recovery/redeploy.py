@@ -1,0 +1,182 @@
+"""Clean redeploy (the guide's "Clean Deployment"): plan it from the cluster, then wait.
+
+The guide's three commands become one plan: delete the HelmRelease (resumed first if it
+is suspended, because helm-controller skips the Helm uninstall of a suspended
+HelmRelease that is deleted), delete the lifecycle's Jobs found by label in every
+namespace (propagationPolicy Background, or their pods stay behind), and request a
+reconcile of the lifecycle Kustomization (resumed first if suspended).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from glmctl.cluster import flux, resources
+from glmctl.errors import NotFound, TimedOut
+from glmctl.plan import Plan, PlanItem, check_labels, check_selector, object_item
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
+
+Obj = dict[str, Any]
+POLL_SECONDS = 0.5
+DEFAULT_WAIT_SECONDS = 600.0
+
+
+def plan_redeploy(
+    cluster: Cluster, profile: Profile, selector: str | None = None, *, now: datetime | None = None
+) -> Plan:
+    """Everything a redeploy will change, read from the cluster now.
+
+    ``selector`` (default: the profile's lifecycle selector) picks the Jobs to delete; it
+    is refused when empty or wider than the lifecycle's labels.
+    """
+    lifecycle_selector = profile.selectors.lifecycle
+    job_selector = lifecycle_selector if selector is None else selector
+    check_selector(job_selector, lifecycle_selector)
+    ks_ref = profile.flux.lifecycle_kustomization
+    hr_ref = profile.flux.helm_release
+    kustomization = _required_kustomization(cluster, ks_ref.name, ks_ref.namespace)
+    release = cluster.get_or_none(resources.HELMRELEASE, hr_ref.name, hr_ref.namespace)
+    jobs = cluster.list(resources.JOB, None, label_selector=job_selector)
+    check_labels(jobs, lifecycle_selector)
+
+    items: list[PlanItem] = []
+    notes: list[str] = []
+    if release is None:
+        notes.append(
+            f"HelmRelease {hr_ref.namespace}/{hr_ref.name} does not exist: nothing to delete."
+        )
+    else:
+        if flux.is_suspended(release):
+            notes.append(
+                f"HelmRelease {hr_ref.namespace}/{hr_ref.name} is suspended: it is resumed "
+                "first, because helm-controller skips the Helm uninstall when a suspended "
+                "HelmRelease is deleted."
+            )
+            items.append(
+                object_item(
+                    "resume", release, detail="spec.suspend: false", patch=flux.suspend_patch(False)
+                )
+            )
+        deletion = object_item("delete", release, detail="helm-controller uninstalls the release")
+        items.append(replace(deletion, wait_gone=True))
+    for job in sorted(jobs, key=_namespace_name):
+        items.append(
+            object_item("delete", job, detail="propagationPolicy Background: its pods go too")
+        )
+    if not jobs:
+        notes.append(f"No Jobs match {job_selector} in any namespace.")
+    if flux.is_suspended(kustomization):
+        notes.append(
+            f"Kustomization {ks_ref.namespace}/{ks_ref.name} is suspended: it is resumed "
+            "first, or the reconcile request would be ignored."
+        )
+        items.append(
+            object_item(
+                "resume",
+                kustomization,
+                detail="spec.suspend: false",
+                patch=flux.suspend_patch(False),
+            )
+        )
+    items.append(
+        object_item(
+            "reconcile",
+            kustomization,
+            detail=f"annotate {flux.REQUESTED_AT_ANNOTATION}: it re-applies the HelmRelease",
+            patch=flux.reconcile_request_patch(now or datetime.now(UTC)),
+        )
+    )
+    return Plan(command="redeploy", items=tuple(items), notes=tuple(notes))
+
+
+def _required_kustomization(cluster: Cluster, name: str, namespace: str) -> Obj:
+    found = cluster.get_or_none(resources.KUSTOMIZATION, name, namespace)
+    if found is None:
+        raise NotFound(
+            f"Kustomization {namespace}/{name} does not exist.",
+            hint="Check flux.lifecycle_kustomization in glmctl.yaml (`glmctl config show`).",
+        )
+    return found
+
+
+def _namespace_name(obj: Obj) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return (str(metadata.get("namespace") or ""), str(metadata.get("name") or ""))
+
+
+# --------------------------------------------------------------------------- waiting
+
+WaitResult = Literal["ready", "failed"]
+
+
+@dataclass(frozen=True)
+class WaitOutcome:
+    """How the wait after the reconcile request ended."""
+
+    result: WaitResult
+    message: str
+
+
+def wait_for_ready(
+    cluster: Cluster,
+    profile: Profile,
+    requested_at: str | None,
+    *,
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WaitOutcome:
+    """Follow the lifecycle Kustomization and HelmRelease until both are Ready, one fails
+    for good, or ``timeout`` passes (TimedOut).
+
+    This is redeploy's own small wait over Flux readiness (``glmctl.monitor`` was not on
+    main when it was written): the Kustomization must have handled our reconcile request
+    (``requested_at``) so an old Ready does not count.
+    """
+    ks_ref = profile.flux.lifecycle_kustomization
+    hr_ref = profile.flux.helm_release
+    deadline = clock() + timeout
+    last = "waiting for the reconcile request to be handled"
+    while True:
+        kustomization = cluster.get(resources.KUSTOMIZATION, ks_ref.name, ks_ref.namespace)
+        release = cluster.get_or_none(resources.HELMRELEASE, hr_ref.name, hr_ref.namespace)
+        handled = requested_at is None or flux.reconcile_handled(kustomization, requested_at)
+        if release is not None and flux.is_terminal_failure(release):
+            state = flux.readiness(release)
+            return WaitOutcome("failed", f"HelmRelease failed: {state.reason}: {state.message}")
+        if handled and flux.is_terminal_failure(kustomization):
+            state = flux.readiness(kustomization)
+            return WaitOutcome("failed", f"Kustomization failed: {state.reason}: {state.message}")
+        if handled and release is not None:
+            ks_state = flux.readiness(kustomization)
+            hr_state = flux.readiness(release)
+            if ks_state.ready and hr_state.ready:
+                return WaitOutcome("ready", "Kustomization and HelmRelease are Ready.")
+            last = (
+                f"Kustomization {ks_state.label}, HelmRelease {hr_state.label} ({hr_state.reason})"
+            )
+        elif handled:
+            last = "the HelmRelease has not been re-created yet"
+        if clock() >= deadline:
+            raise TimedOut(
+                f"not Ready after {timeout:g} seconds: {last}.",
+                hint="`glmctl status` shows where it stands; `glmctl monitor` keeps following.",
+            )
+        sleep(POLL_SECONDS)
+
+
+def requested_at(plan: Plan) -> str | None:
+    """The ``requestedAt`` value the plan's reconcile request writes (for the wait)."""
+    for item in plan.items:
+        if item.action == "reconcile" and item.patch:
+            annotations = (item.patch.get("metadata") or {}).get("annotations") or {}
+            value = annotations.get(flux.REQUESTED_AT_ANNOTATION)
+            return str(value) if value else None
+    return None
