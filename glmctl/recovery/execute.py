@@ -261,27 +261,68 @@ def _delete(
     item: PlanItem, cluster: Cluster, entry: JournalEntry, versions: Mapping[str, str]
 ) -> ItemOutcome:
     """Delete by name with the plan's uid and resourceVersion (or the version our own
-    earlier patch produced): a replaced or changed object is refused by the server."""
+    earlier patch produced): a replaced or changed object is refused by the server.
+
+    A running Job's controller rewrites its status every few seconds, which moves the
+    resourceVersion without changing the object the plan showed. So a refused delete
+    re-reads the object once: same uid and same manifest (labels, annotations, owners,
+    spec) → delete again with the new version; anything else → left alone.
+    """
     if item.object is not None:
         entry.record_before(item.object, "delete", change_id=item.id)
-    try:
-        cluster.delete(
-            _rt(item),
-            item.name,
-            item.namespace,
-            propagation="Background",
-            uid=item.uid,
-            resource_version=versions.get(item.target, item.resource_version),
-        )
-    except NotFound:
-        return ItemOutcome(item, "already", "already gone")
-    except Conflict:
-        return ItemOutcome(
-            item, "left-alone", "changed or replaced since the plan was made; left alone"
-        )
+    version = versions.get(item.target, item.resource_version)
+    for attempt in range(2):
+        try:
+            cluster.delete(
+                _rt(item),
+                item.name,
+                item.namespace,
+                propagation="Background",
+                uid=item.uid,
+                resource_version=version,
+            )
+            break
+        except NotFound:
+            return ItemOutcome(item, "already", "already gone")
+        except Conflict:
+            current = cluster.get_or_none(_rt(item), item.name, item.namespace)
+            if current is None:
+                return ItemOutcome(item, "already", "already gone")
+            if attempt or not _same_manifest(item, current, versions):
+                return ItemOutcome(
+                    item, "left-alone", "changed or replaced since the plan was made; left alone"
+                )
+            version = str((current.get("metadata") or {}).get("resourceVersion") or "")
     if item.wait_gone:
         wait_until_gone(cluster, _rt(item), item.name, item.namespace, timeout=GONE_TIMEOUT)
     return ItemOutcome(item, "done", item.detail)
+
+
+_VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation")
+
+
+def _same_manifest(item: PlanItem, current: dict[str, Any], versions: Mapping[str, str]) -> bool:
+    """The object the plan showed, apart from its status and version bookkeeping.
+
+    An object glmctl itself patched earlier in the plan is compared by uid only: its
+    manifest moved on by our own hand.
+    """
+    planned = item.object or {}
+    metadata = current.get("metadata") or {}
+    if metadata.get("uid") != item.uid or metadata.get("deletionTimestamp"):
+        return False
+    if item.target in versions:
+        return True
+
+    def manifest(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = {
+            key: value
+            for key, value in (obj.get("metadata") or {}).items()
+            if key not in _VOLATILE_METADATA
+        }
+        return {"metadata": meta, "spec": obj.get("spec")}
+
+    return manifest(planned) == manifest(current)
 
 
 def _create(item: PlanItem, cluster: Cluster, entry: JournalEntry) -> ItemOutcome:

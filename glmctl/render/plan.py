@@ -35,21 +35,23 @@ _RESULT_MARKS = {
 
 
 def plan_lines(plan: Plan) -> list[Text]:
-    """One line per item: ``  delete  Job/flux-system/x  — detail``; done items dimmed."""
+    """Per item ``  delete    Job/flux-system/x``, and its detail on an indented line below
+    (so long object names and details never wrap into each other); done items dimmed."""
     from rich.text import Text
 
     lines: list[Text] = []
+    indent = " " * 12
     for item in plan.items:
         line = Text("  ")
         if item.state == "already":
             line.append(f"{item.action:<9} {item.target}  already done", style="dim")
             if item.detail and not item.detail.startswith("already"):
-                line.append(f" ({item.detail})", style="dim")
+                line.append(f"\n{indent}{item.detail}", style="dim")
         else:
             line.append(f"{item.action:<9}", style=_ACTION_STYLES.get(item.action, ""))
             line.append(f" {item.target}", style="bold")
             if item.detail:
-                line.append(f"  — {item.detail}", style="dim")
+                line.append(f"\n{indent}{item.detail}", style="dim")
         lines.append(line)
     return lines
 
@@ -107,8 +109,8 @@ def print_execution(console: Console, execution: Execution) -> None:
         mark, style = _RESULT_MARKS[outcome.result]
         line = Text(f"  {mark} ", style=style)
         line.append(f"{outcome.item.action} {outcome.item.target}")
-        if outcome.message:
-            line.append(f"  {outcome.message}", style="dim" if outcome.result == "done" else style)
+        if outcome.message and outcome.result != "done":
+            line.append(f"  {outcome.message}", style=style)
         console.print(line)
     if execution.dry_run:
         console.print(Text("Dry run: nothing was changed.", style="bold"))
