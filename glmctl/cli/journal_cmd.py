@@ -18,7 +18,8 @@ journal_app = typer.Typer(
     name="journal",
     help=(
         "Show the journal of mutating commands: every change, planned and done, and the "
-        "full manifest of what was changed or deleted (Secret values redacted)."
+        "full manifest of what was changed or deleted (Secret values redacted); restore "
+        "what they deleted."
     ),
     no_args_is_help=True,
 )

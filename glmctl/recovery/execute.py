@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from glmctl.errors import Conflict, ExitCode, GlmctlError, NotFound
+from glmctl.errors import CheckFailed, Conflict, ExitCode, GlmctlError, NotFound
 from glmctl.plan import Plan, PlanItem, check_bound
 
 if TYPE_CHECKING:
@@ -344,7 +344,10 @@ def _edit_file(item: PlanItem, entry: JournalEntry, edit: FileEdit) -> ItemOutco
     if not result.modified:
         return ItemOutcome(item, "already", "already so; file not written")
     entry.record_before(file_record(path, before, result), "edit-file", change_id=item.id)
-    write_atomic(path, result.new_text)
+    try:
+        write_atomic(path, result.new_text)
+    except OSError as error:
+        raise CheckFailed(f"cannot write {path}: {error.strerror or error}") from None
     return ItemOutcome(item, "done", item.detail)
 
 

@@ -249,3 +249,16 @@ def test_no_wait_stops_after_the_reconcile_request(
         "done"
     ]
     assert "wait" not in document
+
+
+def test_a_redeploy_that_fails_again_exits_1_with_the_reason(
+    run_cli: Run, start_sim: Callable[..., SimHandle], kube_args: Args
+) -> None:
+    from glmctl.sim.scenario import load_scenario, with_time_scale
+
+    handle = start_sim(with_time_scale(load_scenario("helmrelease-failed"), 0.02))
+
+    result = run_cli(["redeploy", "--yes", "--timeout", "50", *kube_args(handle)])
+
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "the redeploy failed: HelmRelease failed:" in result.stderr

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from glmctl.sim.faults import Fault
 from glmctl.sim.runner import SimHandle
 from tests.conftest import CliResult
 from tests.recovery.conftest import (
@@ -299,3 +300,28 @@ def test_repo_is_required(
     assert result.exit_code == 2
     assert "no GitOps repository found" in result.stderr
     assert "--repo" in result.stderr
+
+
+def test_a_failure_half_way_leaves_an_incomplete_entry_and_a_rerun_finishes(
+    run_cli: Run, still_healthy: SimHandle, in_repo: Path, kube_args: Args
+) -> None:
+    # dependents are suspended first; the lifecycle Kustomization's suspend then fails
+    still_healthy.faults.add(
+        Fault(kind="500", path=f"/kustomizations/{LIFECYCLE}$", method="PATCH", count=1)
+    )
+
+    failed = run_cli(["rollback", "--yes", "--dependents", *kube_args(still_healthy)])
+
+    assert failed.exit_code != 0
+    assert f"stopped at suspend Kustomization/flux-system/{LIFECYCLE}" in failed.stderr
+    assert kustomization(still_healthy, OUTPOST)["spec"]["suspend"] is True
+    assert (in_repo / OUTPOST_KUSTOMIZATION).read_bytes() == KUSTOMIZATION_TEXT.encode()
+    [entry] = journal_entries(run_cli)
+    assert entry["status"] == "incomplete"
+
+    rerun = run_cli(["rollback", "--yes", "--dependents", *kube_args(still_healthy)])
+
+    assert rerun.exit_code == 0, rerun.stderr
+    assert kustomization(still_healthy)["spec"]["suspend"] is True
+    assert (in_repo / OUTPOST_KUSTOMIZATION).read_bytes() == ENABLED_TEXT.encode()
+    assert {e["status"] for e in journal_entries(run_cli)} == {"finished"}
