@@ -61,7 +61,8 @@ def run_plan(
     from glmctl.recovery.execute import carry_out, resume_plan
     from glmctl.render.plan import print_execution, print_plan
 
-    plan, interrupted = resume_plan(plan, journal, command_name)
+    context = cluster.context_name if cluster is not None else None
+    plan, interrupted = resume_plan(plan, journal, command_name, context)
     console = person_console(run)
     print_plan(console, plan)
     execution = carry_out(

@@ -243,11 +243,11 @@ def plan_rollback(
 # --------------------------------------------------------------------------- undo
 
 
-def rollback_records(journal: Journal) -> list[BeforeRecord]:
-    """Every before-record of past rollbacks, newest entry first."""
+def rollback_records(journal: Journal, context: str | None) -> list[BeforeRecord]:
+    """Every before-record of past rollbacks against ``context``, newest entry first."""
     records: list[BeforeRecord] = []
     for summary in reversed(journal.list()):
-        if summary.command_name != ROLLBACK_COMMAND:
+        if summary.command_name != ROLLBACK_COMMAND or summary.context != context:
             continue
         records.extend(reversed(journal.get(summary.id).before))
     return records
@@ -344,7 +344,7 @@ def plan_undo(
     """Reverse every part of the rollback: files first, then resume in dependsOn order."""
     from glmctl.repo.kustomize_edit import disable_resources, remove_health_checks
 
-    records = rollback_records(journal)
+    records = rollback_records(journal, cluster.context_name)
     items: list[PlanItem] = []
     edits: dict[str, FileEdit] = {}
     diffs: list[str] = []

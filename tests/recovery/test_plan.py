@@ -110,3 +110,26 @@ def test_the_plan_as_printed(snapshot: SnapshotAssertion) -> None:
     out = io.StringIO()
     print_plan(Terminal(stdout=out, no_color=True).console(), plan)
     assert out.getvalue() == snapshot
+
+
+def test_an_interrupted_run_counts_only_against_its_own_context() -> None:
+    from glmctl.journal import Journal, PlannedChange
+    from glmctl.recovery.execute import resume_plan
+
+    item = object_item("delete", obj("Job", "stuck"))
+    plan = Plan("redeploy", (item,))
+    journal = Journal()
+    other = journal.begin(
+        "other-cluster",
+        ["redeploy"],
+        [PlannedChange(id=item.id, action="delete", kind="Job", name="stuck")],
+        command_name="redeploy",
+    )
+    other.mark_done(item.id)
+
+    unaffected, none = resume_plan(plan, journal, "redeploy", "this-cluster")
+    resumed, found = resume_plan(plan, journal, "redeploy", "other-cluster")
+
+    assert none is None and unaffected.items[0].state == "todo"
+    assert found is not None and found.id == other.id
+    assert resumed.items[0].state == "already"
