@@ -81,6 +81,7 @@ def redeploy(
             profile,
             rd.requested_at(execution.plan) if requested else None,
             timeout=run.options.timeout or rd.DEFAULT_WAIT_SECONDS,
+            report=lambda state: console.print(f"  {state}", style="dim", markup=False),
         )
     if outcome.result == "failed":
         raise CheckFailed(

@@ -132,18 +132,20 @@ def wait_for_ready(
     timeout: float,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    report: Callable[[str], None] | None = None,
 ) -> WaitOutcome:
     """Follow the lifecycle Kustomization and HelmRelease until both are Ready, one fails
     for good, or ``timeout`` passes (TimedOut).
 
     This is redeploy's own small wait over Flux readiness (``glmctl.monitor`` was not on
     main when it was written): the Kustomization must have handled our reconcile request
-    (``requested_at``) so an old Ready does not count.
+    (``requested_at``) so an old Ready does not count. ``report`` hears each new state.
     """
     ks_ref = profile.flux.lifecycle_kustomization
     hr_ref = profile.flux.helm_release
     deadline = clock() + timeout
     last = "waiting for the reconcile request to be handled"
+    reported = ""
     while True:
         kustomization = cluster.get(resources.KUSTOMIZATION, ks_ref.name, ks_ref.namespace)
         release = cluster.get_or_none(resources.HELMRELEASE, hr_ref.name, hr_ref.namespace)
@@ -164,6 +166,9 @@ def wait_for_ready(
             )
         elif handled:
             last = "the HelmRelease has not been re-created yet"
+        if report is not None and last != reported:
+            report(last)
+            reported = last
         if clock() >= deadline:
             raise TimedOut(
                 f"not Ready after {timeout:g} seconds: {last}.",

@@ -262,3 +262,31 @@ def test_a_redeploy_that_fails_again_exits_1_with_the_reason(
 
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "the redeploy failed: HelmRelease failed:" in result.stderr
+
+
+def test_the_wait_times_out_when_the_request_is_never_handled(still_healthy: SimHandle) -> None:
+    import pytest
+
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
+    from glmctl.errors import TimedOut
+    from glmctl.recovery.redeploy import wait_for_ready
+
+    ticks = iter(range(1000))
+    heard: list[str] = []
+    with (
+        Cluster.connect(still_healthy.kubeconfig_path) as cluster,
+        pytest.raises(TimedOut) as caught,
+    ):
+        wait_for_ready(
+            cluster,
+            Profile(),
+            "2099-01-01T00:00:00Z",
+            timeout=3,
+            clock=lambda: float(next(ticks)),
+            sleep=lambda seconds: None,
+            report=heard.append,
+        )
+
+    assert "not Ready after 3 seconds: waiting for the reconcile request" in caught.value.message
+    assert heard == ["waiting for the reconcile request to be handled"]
