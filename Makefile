@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 completions: $(STAMP)
 	$(BIN)/python -m glmctl.cli.completions write completions

@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from glmctl.errors import TimedOut
 
@@ -122,3 +123,32 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value or "")
+
+
+def git_ls_files(root: Path) -> list[str] | None:
+    """Repo-relative paths git would commit under ``root``, or None outside a work tree.
+
+    Tracked plus untracked-but-not-ignored: what Flux would see after cloning.
+    """
+    result = run_tool(
+        "git",
+        "-C",
+        str(root),
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--deduplicate",
+    )
+    if not result.ok:
+        log.debug("git ls-files failed in %s: %s", root, result.stderr.strip())
+        return None
+    return [entry for entry in result.stdout.split("\0") if entry]
+
+
+def git_toplevel(start: Path) -> Path | None:
+    """The git work tree containing ``start``, or None."""
+    result = run_tool("git", "-C", str(start), "rev-parse", "--show-toplevel")
+    text = result.stdout.strip() if result.ok else ""
+    return Path(text) if text else None

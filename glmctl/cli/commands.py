@@ -12,13 +12,15 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "monitor_cmd",
     "rollback_cmd",
     "redeploy_cmd",
+    "lint_cmd",
     "runbook_cmd",
     "journal_cmd",
     "config_cmd",
     "sim_cmd",
-    "lint_cmd",
+    "demo_cmd",
     "version_cmd",
 )
 

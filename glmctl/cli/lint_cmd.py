@@ -114,7 +114,7 @@ def _repository(repo: Path | None) -> Path:
                 hint="Pass the path of the GitOps repository's checkout.",
             )
         return repo.resolve()
-    from glmctl.lint.files import git_toplevel
+    from glmctl.execs import git_toplevel
 
     cwd = Path.cwd()
     return git_toplevel(cwd) or cwd

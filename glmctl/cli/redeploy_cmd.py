@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
+    from glmctl.context import RunContext
+    from glmctl.monitor import MonitorOutcome
 
 
 def register(app: typer.Typer) -> None:
@@ -39,11 +45,11 @@ def redeploy(
 
     Examples: glmctl redeploy; glmctl redeploy --yes --no-wait; glmctl redeploy --dry-run
     """
-    from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
+    from glmctl.cli._recovery_support import finish, global_flags, run_plan
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
-    from glmctl.errors import CheckFailed
+    from glmctl.errors import CheckFailed, TimedOut
     from glmctl.journal import Journal
     from glmctl.recovery import redeploy as rd
 
@@ -67,26 +73,43 @@ def redeploy(
             question="Delete and redeploy as planned?",
             force=force,
         )
-        requested = any(
-            outcome.item.action == "reconcile" and outcome.result == "done"
-            for outcome in execution.outcomes
-        )
         if execution.declined or execution.dry_run or no_wait:
             finish(run, execution)
             return
-        console = person_console(run)
-        console.print("Waiting for the Kustomization and the HelmRelease to be Ready…")
-        outcome = rd.wait_for_ready(
-            cluster,
-            profile,
-            rd.requested_at(execution.plan) if requested else None,
-            timeout=run.options.timeout or rd.DEFAULT_WAIT_SECONDS,
-            report=lambda state: console.print(f"  {state}", style="dim", markup=False),
-        )
-    if outcome.result == "failed":
+        outcome = _follow(run, cluster, profile)
+    if outcome.exit_code == 1:
         raise CheckFailed(
-            f"the redeploy failed: {outcome.message}",
+            f"the redeploy failed: {outcome.summary}",
             hint="`glmctl status` shows the objects; `kubectl describe helmrelease` the events.",
         )
-    console.print(outcome.message, style="green")
-    finish(run, execution, wait=outcome.result)
+    if outcome.exit_code:
+        raise TimedOut(
+            f"the redeploy was not Ready after {outcome.timeout:g} seconds: {outcome.summary}",
+            hint="`glmctl monitor` keeps following it; --timeout waits longer.",
+        )
+    finish(run, execution, wait=outcome.to_data())
+
+
+def _follow(run: RunContext, cluster: Cluster, profile: Profile) -> MonitorOutcome:
+    """Follow the deploy like ``glmctl monitor`` (live table, plain lines, or silently for
+    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 600 s)."""
+    from glmctl.cli._recovery_support import person_console
+    from glmctl.context import OutputFormat
+    from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
+    from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
+
+    targets = MonitorTargets.from_profile(profile)
+    timeout = run.options.timeout or DEFAULT_TIMEOUT_SECONDS
+    console = person_console(run)
+    if run.options.output is OutputFormat.JSON:
+        return follow(cluster, targets, timeout)
+    live = run.terminal.color
+    if live:
+        title = f"Following the redeploy (context {cluster.context_name})"
+        with LiveMonitor(console, title=title) as view:
+            outcome = follow(cluster, targets, timeout, view)
+    else:
+        with PlainMonitor(console) as plain:
+            outcome = follow(cluster, targets, timeout, plain)
+    print_final(console, outcome, objects=not live)
+    return outcome

@@ -12,49 +12,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glmctl.execs import git_ls_files
 from glmctl.lint.yamlio import Parsed, parse_documents
 
 log = logging.getLogger(__name__)
-
-
-def git_listing(root: Path) -> list[str] | None:
-    """Repo-relative paths git would commit, or None when ``root`` is not in a work tree.
-
-    TODO(execs): move to glmctl/execs.py once it exists on main; the one place lint runs git.
-    """
-    import sh
-
-    try:
-        out = sh.git(
-            "-C",
-            str(root),
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "--deduplicate",
-            _tty_out=False,
-        )
-    except (sh.ErrorReturnCode, sh.CommandNotFound) as error:
-        log.debug("git ls-files failed in %s: %s", root, error)
-        return None
-    return [entry for entry in str(out).split("\0") if entry]
-
-
-def git_toplevel(start: Path) -> Path | None:
-    """The work tree containing ``start``, or None.
-
-    TODO(execs): move to glmctl/execs.py once it exists on main.
-    """
-    import sh
-
-    try:
-        out = sh.git("-C", str(start), "rev-parse", "--show-toplevel", _tty_out=False)
-    except (sh.ErrorReturnCode, sh.CommandNotFound):
-        return None
-    text = str(out).strip()
-    return Path(text) if text else None
 
 
 def _walk_disk(root: Path) -> list[str]:
@@ -84,7 +45,7 @@ class RepoFiles:
     def scan(cls, root: Path) -> RepoFiles:
         """List the files of ``root`` (git's view when it is a work tree)."""
         root = root.resolve()
-        listing = git_listing(root)
+        listing = git_ls_files(root)
         in_git = listing is not None
         names = listing if listing is not None else _walk_disk(root)
         base = f"{root}{os.sep}"

@@ -9,14 +9,12 @@ reconcile of the lifecycle Kustomization (resumed first if suspended).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
-from glmctl.errors import NotFound, TimedOut
+from glmctl.errors import NotFound
 from glmctl.plan import Plan, PlanItem, check_labels, check_selector, object_item
 
 if TYPE_CHECKING:
@@ -24,8 +22,6 @@ if TYPE_CHECKING:
     from glmctl.config import Profile
 
 Obj = dict[str, Any]
-POLL_SECONDS = 0.5
-DEFAULT_WAIT_SECONDS = 600.0
 
 
 def plan_redeploy(
@@ -109,79 +105,3 @@ def _required_kustomization(cluster: Cluster, name: str, namespace: str) -> Obj:
 def _namespace_name(obj: Obj) -> tuple[str, str]:
     metadata = obj.get("metadata") or {}
     return (str(metadata.get("namespace") or ""), str(metadata.get("name") or ""))
-
-
-# --------------------------------------------------------------------------- waiting
-
-WaitResult = Literal["ready", "failed"]
-
-
-@dataclass(frozen=True)
-class WaitOutcome:
-    """How the wait after the reconcile request ended."""
-
-    result: WaitResult
-    message: str
-
-
-def wait_for_ready(
-    cluster: Cluster,
-    profile: Profile,
-    requested_at: str | None,
-    *,
-    timeout: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-    report: Callable[[str], None] | None = None,
-) -> WaitOutcome:
-    """Follow the lifecycle Kustomization and HelmRelease until both are Ready, one fails
-    for good, or ``timeout`` passes (TimedOut).
-
-    This is redeploy's own small wait over Flux readiness (``glmctl.monitor`` was not on
-    main when it was written): the Kustomization must have handled our reconcile request
-    (``requested_at``) so an old Ready does not count. ``report`` hears each new state.
-    """
-    ks_ref = profile.flux.lifecycle_kustomization
-    hr_ref = profile.flux.helm_release
-    deadline = clock() + timeout
-    last = "waiting for the reconcile request to be handled"
-    reported = ""
-    while True:
-        kustomization = cluster.get(resources.KUSTOMIZATION, ks_ref.name, ks_ref.namespace)
-        release = cluster.get_or_none(resources.HELMRELEASE, hr_ref.name, hr_ref.namespace)
-        handled = requested_at is None or flux.reconcile_handled(kustomization, requested_at)
-        if release is not None and flux.is_terminal_failure(release):
-            state = flux.readiness(release)
-            return WaitOutcome("failed", f"HelmRelease failed: {state.reason}: {state.message}")
-        if handled and flux.is_terminal_failure(kustomization):
-            state = flux.readiness(kustomization)
-            return WaitOutcome("failed", f"Kustomization failed: {state.reason}: {state.message}")
-        if handled and release is not None:
-            ks_state = flux.readiness(kustomization)
-            hr_state = flux.readiness(release)
-            if ks_state.ready and hr_state.ready:
-                return WaitOutcome("ready", "Kustomization and HelmRelease are Ready.")
-            last = (
-                f"Kustomization {ks_state.label}, HelmRelease {hr_state.label} ({hr_state.reason})"
-            )
-        elif handled:
-            last = "the HelmRelease has not been re-created yet"
-        if report is not None and last != reported:
-            report(last)
-            reported = last
-        if clock() >= deadline:
-            raise TimedOut(
-                f"not Ready after {timeout:g} seconds: {last}.",
-                hint="`glmctl status` shows where it stands; `glmctl monitor` keeps following.",
-            )
-        sleep(POLL_SECONDS)
-
-
-def requested_at(plan: Plan) -> str | None:
-    """The ``requestedAt`` value the plan's reconcile request writes (for the wait)."""
-    for item in plan.items:
-        if item.action == "reconcile" and item.patch:
-            annotations = (item.patch.get("metadata") or {}).get("annotations") or {}
-            value = annotations.get(flux.REQUESTED_AT_ANNOTATION)
-            return str(value) if value else None
-    return None

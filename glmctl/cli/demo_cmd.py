@@ -1,0 +1,116 @@
+"""``glmctl demo``: the guided tour a newcomer runs first, on a simulated cluster.
+
+It starts the simulator in this process and runs the real commands against it as child
+processes, printing each command line first: what the newcomer sees is exactly what they
+would type against their own cluster, with a kubeconfig pointing elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from glmctl.context import RunContext
+
+DEMO_HELP = """Start a simulated cluster and walk through a deployment with glmctl.
+
+The simulator starts in the `predeploy` state (prerequisites Ready, the lifecycle chart
+not yet deployed). The demo then runs, as you would: status, preflight, redeploy (resume,
+reconcile, follow until Ready), verify and status again. Nothing outside this process is
+touched; the cluster disappears when the demo ends.
+
+  glmctl demo
+  glmctl demo --scenario helmrelease-failed   # see what a failed deploy looks like
+"""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One command of the tour and why a newcomer would run it."""
+
+    title: str
+    args: tuple[str, ...]
+    must_pass: bool = True
+
+
+STAGES = (
+    Stage("Where do things stand?", ("status",), must_pass=False),
+    Stage("Is it safe to deploy?", ("preflight",)),
+    Stage("Deploy: resume, request a reconcile, follow until Ready", ("redeploy", "--yes")),
+    Stage("Did the deployment work?", ("verify",)),
+    Stage("And now?", ("status",)),
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to ``app``."""
+    app.command("demo", help=DEMO_HELP)(demo)
+
+
+def demo(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Scenario to start from.")
+    ] = "predeploy",
+    time_scale: Annotated[
+        float, typer.Option("--time-scale", min=0.0, help="Speed of the simulated controllers.")
+    ] = 0.3,
+) -> None:
+    """Start a simulated cluster and walk through a deployment with glmctl."""
+    from glmctl.cli.app import run_context
+    from glmctl.sim.runner import start_simulator
+    from glmctl.sim.scenario import load_scenario, with_time_scale
+
+    context = run_context(ctx)
+    console = context.terminal.console()
+    loaded = with_time_scale(load_scenario(scenario), time_scale)
+    with start_simulator(loaded) as handle:
+        console.print(
+            f"[bold]Simulated cluster[/] with scenario [cyan]{loaded.name}[/] at {handle.url}\n"
+            f"  kubeconfig: {handle.kubeconfig_path}  (kubectl --kubeconfig ... works too)"
+        )
+        outcomes = [_run_stage(stage, handle.kubeconfig_path, context) for stage in _stages()]
+    failed = [
+        stage.title
+        for stage, code in zip(_stages(), outcomes, strict=True)
+        if code and stage.must_pass
+    ]
+    if failed:
+        console.print(f"\n[yellow]The tour ended with {len(failed)} command(s) not passing.[/]")
+        raise typer.Exit(1)
+    console.print(
+        "\n[green]That is the whole loop.[/] Next: `glmctl sim scenarios` lists the failures "
+        "the simulator can show; `glmctl demo --scenario NAME` tours one of them."
+    )
+
+
+def _stages() -> tuple[Stage, ...]:
+    """The stages whose command this build of glmctl has."""
+    from glmctl.cli.app import app
+
+    names = {command.name for command in app.registered_commands}
+    names |= {group.name for group in app.registered_groups}
+    return tuple(stage for stage in STAGES if stage.args[0] in names)
+
+
+def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext) -> int:
+    """Run one command as the user would type it, streaming its output; its exit code."""
+    import subprocess
+    import sys
+
+    console = context.terminal.console()
+    console.rule(f"[bold]{stage.title}")
+    console.print(f"[dim]$[/] glmctl {' '.join(stage.args)}")
+    passthrough = ["--no-color"] if context.options.no_color else []
+    argv = [sys.executable, "-m", "glmctl", "--kubeconfig", str(kubeconfig), *passthrough]
+    done = subprocess.run(
+        [*argv, *stage.args],
+        stdout=context.terminal.stdout,
+        stderr=context.terminal.stderr,
+        check=False,
+    )
+    return done.returncode

@@ -1,0 +1,77 @@
+"""``glmctl monitor``: follow the lifecycle deploy with watches until its outcome is known."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``monitor`` to ``app``."""
+    app.command("monitor")(monitor)
+
+
+def monitor(
+    ctx: typer.Context,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Print the current state and exit: 0 all Ready, 1 failed, "
+            "4 still in progress (as if --timeout 0).",
+        ),
+    ] = False,
+) -> None:
+    """Follow the lifecycle Kustomization, the HelmRelease, their dependsOn that are not
+    Ready yet and the chart's hook Jobs, with watches, until the outcome is known.
+
+    Shows each object's Ready state, reason and message, and new Kubernetes events about
+    them as they arrive (a live table on a terminal, one line per change otherwise). Stops
+    as soon as the answer is known, unlike `flux get --watch`; a hook Job that failed ends
+    the wait at once, unlike `kubectl wait --for=condition=complete`.
+
+    Exit 0: all Ready at their current generation. Exit 1: one failed terminally (Stalled,
+    or Ready=False with a terminal reason such as InstallFailed, UpgradeFailed or
+    RetriesExceeded, or a hook Job Failed). Exit 4: still not settled after --timeout
+    seconds (default 600). A suspended Kustomization is waited on, not failed.
+
+    Examples: glmctl monitor; glmctl monitor --timeout 120; glmctl monitor --once -o json
+    """
+    from glmctl.cli.app import run_context
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import load_profile
+    from glmctl.context import OutputFormat
+    from glmctl.errors import UsageError
+    from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
+    from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
+
+    run = run_context(ctx)
+    if run.options.output not in (OutputFormat.RICH, OutputFormat.JSON):
+        raise UsageError(
+            f"glmctl monitor cannot write -o {run.options.output}.",
+            hint="Use -o rich (the default) or -o json.",
+        )
+    targets = MonitorTargets.from_profile(load_profile(run.options.config).profile)
+    timeout = 0.0 if once else run.options.timeout
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT_SECONDS
+    as_json = run.options.output is OutputFormat.JSON
+    console = run.terminal.console()
+    live = run.terminal.color and not (as_json or once)
+    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+        if as_json or once:
+            outcome = follow(cluster, targets, timeout)
+        elif live:
+            title = f"Following the lifecycle deploy (context {cluster.context_name})"
+            with LiveMonitor(console, title=title) as view:
+                outcome = follow(cluster, targets, timeout, view)
+        else:
+            with PlainMonitor(console) as plain:
+                outcome = follow(cluster, targets, timeout, plain)
+    if as_json:
+        run.terminal.stdout.write(monitor_json(outcome))
+    else:
+        print_final(console, outcome, objects=not live)
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
