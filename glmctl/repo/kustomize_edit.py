@@ -132,10 +132,12 @@ class _Lines:
 # --------------------------------------------------------------------------- scalars
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./=+~@-]*$")
-# Plain scalars YAML (1.1 or 1.2) would read as something other than a string.
+# Plain scalars YAML (1.1 or 1.2) would read as something other than a string. A number
+# needs a digit before its exponent: ``e0`` or ``E5`` is a string (and a Job name).
 _NOT_A_STRING = re.compile(
     r"^(?:y|n|yes|no|true|false|on|off|null|~"
-    r"|[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o[0-7_]+)$",
+    r"|[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?|[-+]?\.(?:inf|nan)"
+    r"|0x[0-9a-fA-F_]+|0o[0-7_]+)$",
     re.IGNORECASE,
 )
 _DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)([ \t].*)?$")
