@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from glmctl.recovery.execute import Execution, FileEdit
 
 NON_INTERACTIVE = (
-    "refusing to change anything without confirmation: stdin is not a terminal; "
+    "refusing to change anything without confirmation: there is no terminal to ask on; "
     "pass --yes to confirm non-interactively."
 )
 

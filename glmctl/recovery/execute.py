@@ -162,7 +162,7 @@ def carry_out(
             outcome = _execute_item(item, cluster, entry, edits, versions)
         except GlmctlError as error:
             raise _stopped(item, error, entry) from error
-        entry.mark_done(item.id, outcome.result if outcome.result != "done" else "done")
+        entry.mark_done(item.id, outcome.result)
         outcomes.append(outcome)
     entry.finish("succeeded")
     if interrupted is not None:
