@@ -325,3 +325,26 @@ def test_a_failure_half_way_leaves_an_incomplete_entry_and_a_rerun_finishes(
     assert kustomization(still_healthy)["spec"]["suspend"] is True
     assert (in_repo / OUTPOST_KUSTOMIZATION).read_bytes() == ENABLED_TEXT.encode()
     assert {e["status"] for e in journal_entries(run_cli)} == {"finished"}
+
+
+def test_repo_option_from_elsewhere_and_restore_of_an_entry_that_deleted_nothing(
+    run_cli: Run,
+    still_healthy: SimHandle,
+    gitops_repo: Path,
+    kube_args: Args,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = run_cli(["rollback", "--yes", "--repo", str(gitops_repo), *kube_args(still_healthy)])
+
+    assert result.exit_code == 0, result.stderr
+    assert (gitops_repo / OUTPOST_KUSTOMIZATION).read_bytes() == ENABLED_TEXT.encode()
+    [entry] = journal_entries(run_cli)
+    restored = run_cli(["journal", "restore", entry["id"], "--yes", *kube_args(still_healthy)])
+    assert restored.exit_code == 0, restored.stderr
+    assert "deleted nothing" in restored.stdout
+    wrong = run_cli(["rollback", "--yes", "--repo", str(tmp_path), *kube_args(still_healthy)])
+    assert wrong.exit_code == 2
+    assert "Pass the GitOps repository's root as --repo" in wrong.stderr
