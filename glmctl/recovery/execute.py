@@ -221,7 +221,7 @@ def _patch_for(item: PlanItem) -> dict[str, Any]:
 def _dry_run_item(item: PlanItem, cluster: Cluster | None) -> ItemOutcome:
     """Ask the API server to validate the change without persisting it (``dryRun=All``)."""
     if not item.is_object or cluster is None:
-        return ItemOutcome(item, "dry-run", "would be written (files are not touched)")
+        return ItemOutcome(item, "dry-run", "not written")
     try:
         if item.action == "delete":
             cluster.delete(
@@ -242,7 +242,7 @@ def _dry_run_item(item: PlanItem, cluster: Cluster | None) -> ItemOutcome:
         return ItemOutcome(item, "dry-run", "the server says it no longer exists")
     except Conflict as error:
         return ItemOutcome(item, "dry-run", f"the server refused: {error.message}")
-    return ItemOutcome(item, "dry-run", "accepted by the server's dry run")
+    return ItemOutcome(item, "dry-run", "server dry run: accepted")
 
 
 def _execute_item(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,7 +144,8 @@ def _health_checks(profile: Profile, entries: list[str]) -> list[HealthCheck]:
 def _file_item(
     item_id: str, repo: Path, relative: str, before: str, result: EditResult, what: str
 ) -> PlanItem:
-    done = [f"{action} {entry}" for entry, action in result.changed if action != "already"]
+    counts = Counter(action for _, action in result.changed if action != "already")
+    done = [f"{count} {action}" for action, count in counts.items()]  # the diff has the lines
     return PlanItem(
         id=item_id,
         action="edit-file",

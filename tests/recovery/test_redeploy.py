@@ -115,7 +115,7 @@ def test_dry_run_changes_nothing_in_the_whole_store(
     assert result.exit_code == 0, result.stderr
     assert "delete    HelmRelease/flux-system/gitops-lifecycle-management" in result.stdout
     assert "Job/flux-system/gitops-lifecycle-management-database-init" in result.stdout
-    assert "accepted by the server's dry run" in result.stdout
+    assert "server dry run: accepted" in result.stdout
     assert store_snapshot(still_healthy) == before
     assert entries(run_cli) == []
 

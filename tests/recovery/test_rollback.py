@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from glmctl.sim.faults import Fault
 from glmctl.sim.runner import SimHandle
@@ -348,3 +349,16 @@ def test_repo_option_from_elsewhere_and_restore_of_an_entry_that_deleted_nothing
     wrong = run_cli(["rollback", "--yes", "--repo", str(tmp_path), *kube_args(still_healthy)])
     assert wrong.exit_code == 2
     assert "Pass the GitOps repository's root as --repo" in wrong.stderr
+
+
+def test_the_dry_run_as_a_person_reads_it(
+    run_cli: Run,
+    still_healthy: SimHandle,
+    in_repo: Path,
+    kube_args: Args,
+    snapshot: SnapshotAssertion,
+) -> None:
+    result = run_cli(["rollback", "--dry-run", "--health-checks", *kube_args(still_healthy)])
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == snapshot
