@@ -6,12 +6,13 @@ annotations), puts the replaced jobs' files back into the outpost-config
 Kustomization file. Every part is planned from what is there now, so a part already done is
 "already" and a second run changes nothing.
 
-The undo reverses each part. Where the journal holds the rollback that made a file edit
-and the file is still exactly as that rollback left it, the file's recorded original text
-is written back, byte for byte; otherwise the edit is reversed line by line
-(``undo_enable`` with the recorded original comments). Kustomizations are resumed in
-dependsOn order, their ``spec.suspend`` and annotations restored to what the journal
-recorded before the suspend.
+The undo reverses each part, and only what a rollback did: a Kustomization suspended by
+someone else (no glmctl annotation, no journal record) stays suspended. Where the journal
+holds the rollback that made a file edit and the file is still exactly as that rollback
+left it, the file's recorded original text is written back, byte for byte; otherwise the
+edit is reversed line by line (``undo_enable`` with the recorded original comments).
+Kustomizations are resumed in dependsOn order, their ``spec.suspend`` and annotations
+restored to what the journal recorded before the suspend.
 """
 
 from __future__ import annotations
@@ -397,19 +398,29 @@ def plan_undo(
         annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
         if obj is not None and SUSPENDED_BY in annotations:
             candidates.append(obj)
+    notes: list[str] = []
     for obj in dependency_order(candidates):
         if not flux.is_suspended(obj):
             items.append(object_item("resume", obj, detail="already resumed", state="already"))
+            continue
+        recorded = _object_record(records, obj)
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if recorded is None and SUSPENDED_BY not in annotations:
+            ks_name = str((obj.get("metadata") or {}).get("name"))
+            notes.append(
+                f"Kustomization {ref.namespace}/{ks_name} is suspended, but not by glmctl "
+                f"rollback: left suspended (`flux resume kustomization {ks_name}` resumes it)."
+            )
             continue
         items.append(
             object_item(
                 "resume",
                 obj,
                 detail="spec.suspend as before the rollback; glmctl's annotations removed",
-                patch=resume_patch(obj, _object_record(records, obj)),
+                patch=resume_patch(obj, recorded),
             )
         )
-    plan = Plan(UNDO_COMMAND, tuple(items), (), "".join(diffs))
+    plan = Plan(UNDO_COMMAND, tuple(items), tuple(notes), "".join(diffs))
     return PlannedRollback(plan, edits, tuple(files))
 
 

@@ -362,3 +362,23 @@ def test_the_dry_run_as_a_person_reads_it(
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout == snapshot
+
+
+def test_undo_leaves_a_kustomization_suspended_by_someone_else_suspended(
+    run_cli: Run, start_sim: Callable[..., SimHandle], in_repo: Path, kube_args: Args
+) -> None:
+    from glmctl.sim.scenario import load_scenario
+
+    # predeploy: the lifecycle Kustomization was committed suspended, not by glmctl
+    predeploy = start_sim(load_scenario("predeploy"), controllers=[])
+    rolled = run_cli(["rollback", "--yes", *kube_args(predeploy)])
+    assert rolled.exit_code == 0, rolled.stderr
+    assert "already done" in rolled.stdout
+
+    undone = run_cli(["-o", "json", "rollback", "--undo", "--yes", *kube_args(predeploy)])
+
+    assert undone.exit_code == 0, undone.stderr
+    [note] = json.loads(undone.stdout)["plan"]["notes"]
+    assert "is suspended, but not by glmctl rollback: left suspended" in note
+    assert kustomization(predeploy)["spec"]["suspend"] is True
+    assert (in_repo / OUTPOST_KUSTOMIZATION).read_bytes() == KUSTOMIZATION_TEXT.encode()
