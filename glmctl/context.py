@@ -78,7 +78,7 @@ class Terminal:
             force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
-            soft_wrap=False,
+            soft_wrap=not _isatty(stream),
             width=None if _isatty(stream) else 100,
         )
 

@@ -12,7 +12,9 @@ import typer
 
 COMMAND_MODULES = (
     "status_cmd",
+    "preflight_cmd",
     "monitor_cmd",
+    "verify_cmd",
     "rollback_cmd",
     "redeploy_cmd",
     "lint_cmd",

@@ -5,7 +5,7 @@ only when :meth:`client.Cluster.connect` runs.
   and ``for_kind(apiVersion, kind)``.
 * ``client`` — :class:`Cluster`: ``connect(kubeconfig, context)``, ``get``/``get_or_none``,
   ``list``/``list_with_version`` (pagination), ``watch`` (raises ``WatchExpired`` on 410),
-  ``follow`` (list + watch + relist), ``patch_merge``/``patch_json``, ``create``,
+  ``patch_merge``/``patch_json``, ``create``,
   ``delete`` (propagation, uid/resourceVersion preconditions, dry run), ``pod_logs``,
   ``can_i`` (SelfSubjectAccessReview, ``as_user``/``as_groups`` impersonation),
   ``is_served``/``resolve``/``served_resources`` (discovery), ``server_version``,

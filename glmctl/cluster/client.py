@@ -390,52 +390,6 @@ class Cluster:
                 raw.close()
             raw.release_conn()
 
-    def follow(
-        self,
-        rt: ResourceType,
-        namespace: str | None = None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        until: float | None = None,
-        watch_seconds: int = 60,
-    ) -> Iterator[WatchEvent]:
-        """List, then watch, until ``until`` (a ``time.monotonic()`` deadline) or forever.
-
-        Yields ADDED for every listed object, then the watch's events; bookmarks are
-        consumed. When the watch's version expires (410) it lists again and yields a
-        ``RELIST`` event (empty object) before the fresh ADDED events, so a consumer that
-        keeps state can start over. Watches are renewed every ``watch_seconds``.
-        """
-        while True:
-            listed = self.list_with_version(
-                rt, namespace, label_selector=label_selector, field_selector=field_selector
-            )
-            for item in listed.items:
-                yield WatchEvent("ADDED", item)
-            version = listed.resource_version
-            try:
-                while until is None or time.monotonic() < until:
-                    remaining = watch_seconds if until is None else until - time.monotonic()
-                    seconds = max(1, min(watch_seconds, int(remaining + 0.999)))
-                    for event in self.watch(
-                        rt,
-                        namespace,
-                        label_selector=label_selector,
-                        field_selector=field_selector,
-                        resource_version=version,
-                        timeout_seconds=seconds,
-                    ):
-                        version = event.resource_version or version
-                        if event.type != "BOOKMARK":
-                            yield event
-                        if until is not None and time.monotonic() >= until:
-                            return
-                return
-            except WatchExpired:
-                log.debug("watch on %s expired at %s; listing again", rt.display, version)
-                yield WatchEvent("RELIST", {})
-
     def pod_logs(
         self,
         name: str,

@@ -63,12 +63,19 @@ def _details(record: StepRecord) -> list[str]:
     ]
     if result.details:
         lines.append("")
-        lines += [f"- {_escape_text(detail)}" for detail in result.details]
+        lines += [_detail_item(detail) for detail in result.details]
     if result.hint:
         lines += ["", f"**Hint:** {_escape_text(result.hint)}"]
     if result.command:
         lines += ["", "```sh", result.command, "```"]
     return lines
+
+
+def _detail_item(detail: str) -> str:
+    """A detail as a list item; an indented detail (a log line under a pod) nests under it."""
+    stripped = detail.lstrip()
+    nested = "  " if stripped != detail else ""
+    return f"{nested}- {_escape_text(stripped)}"
 
 
 def _cell(text: str) -> str:

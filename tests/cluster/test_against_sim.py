@@ -366,29 +366,6 @@ def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
     return condition()
 
 
-def test_follow_lists_then_streams_changes(start_sim: Callable[..., SimHandle]) -> None:
-    import threading
-    import time
-
-    handle = start_sim(load_scenario("healthy"), controllers=[])
-    patch = {"metadata": {"labels": {"touched": "yes"}}}
-    with connect(handle) as cluster, connect(handle) as writer:
-        events = cluster.follow(
-            resources.KUSTOMIZATION, FLUX_NS, until=time.monotonic() + 20, watch_seconds=1
-        )
-        listed = [next(events) for _ in cluster.list(resources.KUSTOMIZATION, FLUX_NS)]
-        threading.Thread(
-            target=writer.patch_merge,
-            args=(resources.KUSTOMIZATION, LIFECYCLE_KS, FLUX_NS, patch),
-        ).start()
-        modified = next(e for e in events if e.type == "MODIFIED")
-        events.close()  # type: ignore[attr-defined]
-
-    assert {e.type for e in listed} == {"ADDED"}
-    assert modified.object["metadata"]["name"] == LIFECYCLE_KS
-    assert modified.object["metadata"]["labels"]["touched"] == "yes"
-
-
 def test_status_takes_its_names_from_the_profile(
     healthy: SimHandle, run_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -364,34 +363,6 @@ def test_a_watch_on_a_dropped_network_ends_after_its_timeout_plus_margin(
     with pytest.raises(ClusterUnreachable) as raised:
         next(events)
     assert "the watch on Kustomization list" in raised.value.message
-
-
-def test_follow_relists_when_the_watch_expires(
-    api: ScriptedApi, tmp_path: Path, sleeps: Sleeps
-) -> None:
-    def stream(*events: dict[str, object]) -> bytes:
-        return b"".join(json.dumps(e).encode() + b"\n" for e in events)
-
-    first = {"metadata": {"resourceVersion": "10"}, "items": [ks("a")]}
-    again = {"metadata": {"resourceVersion": "20"}, "items": [ks("a"), ks("b")]}
-    expired = stream({"type": "ERROR", "object": {"kind": "Status", "code": 410}})
-    changed = stream({"type": "MODIFIED", "object": ks("b")})
-    api.script("GET", KS_PATH, Reply(200, first), Reply(200, expired), Reply(200, again))
-    api.script("GET", KS_PATH, Reply(200, changed), Reply(200, b""))
-    cluster = connect(tmp_path, api.url, sleeps)
-
-    events = cluster.follow(resources.KUSTOMIZATION, "flux-system", watch_seconds=1)
-    seen = [(e.type, e.object.get("metadata", {}).get("name")) for e in islice(events, 5)]
-
-    assert seen == [
-        ("ADDED", "a"),
-        ("RELIST", None),
-        ("ADDED", "a"),
-        ("ADDED", "b"),
-        ("MODIFIED", "b"),
-    ]
-    paths = [s.path for s in api.requests_to(KS_PATH)]
-    assert "resourceVersion=10" in paths[1] and "resourceVersion=20" in paths[3]
 
 
 def test_the_clients_own_retries_are_off_so_a_delete_is_sent_once(

@@ -1,0 +1,315 @@
+"""Jobs: the replaced one-shot Jobs not active, the chart's hook Jobs completed and cleaned
+up, and a Job's logs showing that it succeeded.
+
+Hook Jobs are deleted by their TTL a few minutes after they finish, so "did the hooks
+succeed" is answered from Helm's release record (each hook's last run) and only the Jobs
+still present are checked against their TTL.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glmctl.cluster import resources
+from glmctl.config import JobFile
+from glmctl.errors import ApiError, NotFound
+from glmctl.steps._reads import ClusterReads, Obj, annotations_of, labels_of, name_of, reads
+from glmctl.steps._text import clip, container_names, did_you_mean, last_lines, plural
+from glmctl.steps.helm import read_release
+from glmctl.steps.registry import StepContext, StepResult, step
+
+HOOK_ANNOTATION = "helm.sh/hook"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+MAX_FAILED_LOGS = 3
+LOG_TAIL = 3
+
+
+def job_condition(job: Obj, condition_type: str) -> dict[str, str] | None:
+    """The Job's condition of that type when its status is True (Complete, Failed)."""
+    for condition in (job.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == condition_type and condition.get("status") == "True":
+            return dict(condition)
+    return None
+
+
+def job_state(job: Obj) -> str:
+    """``Complete``, ``Failed`` or ``Active`` (running or waiting to run)."""
+    if job_condition(job, "Complete"):
+        return "Complete"
+    if job_condition(job, "Failed"):
+        return "Failed"
+    return "Active"
+
+
+def finished_at(job: Obj) -> datetime | None:
+    """When the Job finished (completionTime, or when it was marked Failed)."""
+    stamp = (job.get("status") or {}).get("completionTime")
+    if not stamp:
+        stamp = (job_condition(job, "Failed") or {}).get("lastTransitionTime")
+    return parse_time(stamp) if stamp else None
+
+
+def parse_time(stamp: str) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime (None when malformed)."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class ReplacedParams(BaseModel):
+    """Jobs (from ``profile.jobs.replaced``, or plain names) that must not be active."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    namespace: str
+    jobs: list[JobFile | str] = Field(min_length=1)
+
+    @property
+    def names(self) -> list[str]:
+        """The Job names."""
+        return [job if isinstance(job, str) else job.name for job in self.jobs]
+
+
+@step("jobs.not_running", params=ReplacedParams, outputs={"active"})
+def not_running(ctx: StepContext, params: ReplacedParams) -> StepResult:
+    """None of the named Jobs is still active in the namespace."""
+    jobs = reads(ctx).by_name(resources.JOB, params.namespace)
+    command = f"kubectl get jobs -n {params.namespace} {' '.join(params.names)}"
+    active = [n for n in params.names if n in jobs and job_state(jobs[n]) == "Active"]
+    present = [n for n in params.names if n in jobs]
+    if not active:
+        states = [
+            f"{n}: {job_state(jobs[n])}" if n in jobs else f"{n}: absent" for n in params.names
+        ]
+        return StepResult.passed(
+            f"none of the {plural(len(params.names), 'replaced job')} is running"
+            f" ({len(present)} present, finished)",
+            details=tuple(states),
+            command=command,
+            outputs={"active": []},
+        )
+    details = []
+    for name in active:
+        running = int((jobs[name].get("status") or {}).get("active") or 0)
+        details.append(f"{name}: active ({plural(running, 'pod')} running)")
+    return StepResult.failed(
+        f"{len(active)} of {plural(len(params.names), 'replaced job')} still running: "
+        + ", ".join(active),
+        details=tuple(details),
+        hint="The chart replaces these Jobs; deploying while they run makes both configure "
+        "authentik at once. Let them finish, or delete them: "
+        f"`kubectl delete job -n {params.namespace} {' '.join(active)}`.",
+        command=command,
+        outputs={"active": active},
+    )
+
+
+class HooksParams(BaseModel):
+    """The release whose hook Jobs must have completed and been cleaned up by their TTL."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    release: str
+    storage_namespace: str = "flux-system"
+    namespace: str = "flux-system"
+    ttl_seconds: int = Field(default=300, ge=0)
+    margin_seconds: int = Field(default=120, ge=0)
+
+
+@step("jobs.hooks_completed", params=HooksParams, outputs={"failed", "overdue"})
+def hooks_completed(ctx: StepContext, params: HooksParams) -> StepResult:
+    """The chart's hook Jobs completed, and none outlives its TTL by more than the margin."""
+    shared = reads(ctx)
+    release = read_release(shared, params.release, params.storage_namespace)
+    command = f"kubectl get jobs -n {params.namespace} -l {INSTANCE_LABEL}={params.release}"
+    present = _hook_jobs(shared, params)
+    hooks = {h.name: h for h in (release.hooks if release else ()) if h.kind == "Job"}
+    if not hooks and not present:
+        return StepResult.failed(
+            f"no hook Jobs of release {params.release} found, in Helm's record or the cluster",
+            hint="The release has not run its hooks yet (is it installed? see the release "
+            "check) or the chart has none.",
+            command=command,
+            outputs={"failed": [], "overdue": []},
+        )
+    now = datetime.now(UTC)
+    details: list[str] = []
+    failed: list[str] = []
+    overdue: list[str] = []
+    for name in sorted({*hooks, *present}):
+        job = present.get(name)
+        state = job_state(job) if job is not None else None
+        phase = hooks[name].phase if name in hooks else None
+        if state == "Failed" or (state is None and phase == "Failed"):
+            failed.append(name)
+            details.append(f"{name}: Failed")
+            if len(failed) <= MAX_FAILED_LOGS:
+                details += _job_log_tail(shared, name, params.namespace)
+        elif state == "Active":
+            failed.append(name)
+            details.append(f"{name}: still running")
+        elif state is None and phase != "Succeeded":
+            failed.append(name)
+            ran = "did not run" if phase == "Unknown" else f"last run {phase}"
+            details.append(f"{name}: {ran} (Helm's record), no Job left")
+        elif job is not None:
+            late = _seconds_past_ttl(job, params.ttl_seconds, now)
+            if late is not None and late > params.margin_seconds:
+                overdue.append(name)
+                details.append(f"{name}: Complete, but still present {late:.0f}s after its TTL")
+            else:
+                details.append(f"{name}: Complete, TTL clean-up pending")
+        else:
+            details.append(f"{name}: Succeeded, Job already removed by its TTL")
+    outputs = {"failed": failed, "overdue": overdue}
+    if failed:
+        return StepResult.failed(
+            f"{len(failed)} of {plural(len(details), 'hook Job')} did not complete: "
+            + ", ".join(failed),
+            details=tuple(details),
+            hint=f"Read the hook's log (`kubectl logs -n {params.namespace} job/{failed[0]}`) "
+            "while the Job exists; after fixing the cause, `glmctl redeploy` runs the hooks "
+            "again.",
+            command=command,
+            outputs=outputs,
+        )
+    if overdue:
+        return StepResult.failed(
+            f"{len(overdue)} hook Job(s) outlived their TTL: {', '.join(overdue)}",
+            details=tuple(details),
+            hint="Finished Jobs are deleted by the TTL-after-finished controller of "
+            "kube-controller-manager: check that it runs, or delete the Jobs by hand.",
+            command=command,
+            outputs=outputs,
+        )
+    return StepResult.passed(
+        f"{plural(len(details), 'hook Job')} completed",
+        details=tuple(details),
+        command=command,
+        outputs=outputs,
+    )
+
+
+def _hook_jobs(shared: ClusterReads, params: HooksParams) -> dict[str, Obj]:
+    jobs = shared.objects(resources.JOB, params.namespace)
+    return {
+        name_of(job): job
+        for job in jobs
+        if HOOK_ANNOTATION in annotations_of(job)
+        and labels_of(job).get(INSTANCE_LABEL) == params.release
+    }
+
+
+def job_pods(shared: ClusterReads, job: str, namespace: str) -> list[Obj]:
+    """The pods a Job created (by the job-name labels the Job controller sets)."""
+    return [
+        pod
+        for pod in shared.objects(resources.POD, namespace)
+        if any(labels_of(pod).get(label) == job for label in JOB_NAME_LABELS)
+    ]
+
+
+def _job_log_tail(shared: ClusterReads, job: str, namespace: str) -> list[str]:
+    """The last lines of a failed Job's newest pod, indented under it (none when gone)."""
+    pods = job_pods(shared, job, namespace)
+    if not pods:
+        return []
+    newest = max(pods, key=_created)
+    first = next(iter(container_names(newest)), None)
+    try:
+        text = shared.logs(name_of(newest), namespace, first, LOG_TAIL)
+    except (ApiError, NotFound):
+        return []
+    return [f"  log: {clip(line)}" for line in last_lines(text, LOG_TAIL)]
+
+
+def _created(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+def _seconds_past_ttl(job: Obj, default_ttl: int, now: datetime) -> float | None:
+    finished = finished_at(job)
+    if finished is None:
+        return None
+    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    ttl_seconds = int(ttl) if isinstance(ttl, int) else default_ttl
+    return (now - finished).total_seconds() - ttl_seconds
+
+
+class JobLogParams(BaseModel):
+    """A Job whose newest pod's log must contain ``success`` (a regular expression)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: str
+    namespace: str
+    success: str = "completed successfully"
+    release: str | None = None
+    storage_namespace: str = "flux-system"
+    tail_lines: int = Field(default=50, ge=1, le=10000)
+
+
+@step("jobs.logs_show_success", params=JobLogParams, outputs={"source"})
+def logs_show_success(ctx: StepContext, params: JobLogParams) -> StepResult:
+    """A Job's log shows success; once its TTL removed it, Helm's hook record must say so."""
+    shared = reads(ctx)
+    pods = job_pods(shared, params.job, params.namespace)
+    command = f"kubectl logs -n {params.namespace} job/{params.job} --tail={params.tail_lines}"
+    pattern = re.compile(params.success)
+    if pods:
+        newest = max(pods, key=_created)
+        first = next(iter(container_names(newest)), None)
+        try:
+            text = shared.logs(name_of(newest), params.namespace, first, params.tail_lines)
+        except NotFound:  # the TTL removed the Job (and its pods) since the list was read
+            return _from_hook_record(shared, params, command)
+        hits = [line for line in text.splitlines() if pattern.search(line)]
+        if hits:
+            return StepResult.passed(
+                f"{params.job} log shows success",
+                details=(f"{name_of(newest)}: {clip(hits[-1])}",),
+                command=command,
+                outputs={"source": "log"},
+            )
+        return StepResult.failed(
+            f"{params.job} log does not show success (no line matches {params.success!r})",
+            details=tuple(f"{name_of(newest)}: {clip(line)}" for line in last_lines(text, 10)),
+            hint="Read the whole log for the error; fix the cause and run the chart's hooks "
+            "again (`glmctl redeploy`).",
+            command=command,
+            outputs={"source": "log"},
+        )
+    return _from_hook_record(shared, params, command)
+
+
+def _from_hook_record(shared: ClusterReads, params: JobLogParams, command: str) -> StepResult:
+    """No pods left (the TTL removed the Job): Helm's record of the hook's last run decides."""
+    release = (
+        read_release(shared, params.release, params.storage_namespace) if params.release else None
+    )
+    hooks = {h.name: h for h in (release.hooks if release else ())}
+    hook = hooks.get(params.job)
+    if hook is not None and hook.phase == "Succeeded":
+        return StepResult.passed(
+            f"{params.job} succeeded (Helm's hook record; its pods were removed with the Job)",
+            details=(f"last run completed at {hook.completed_at}",) if hook.completed_at else (),
+            command=command,
+            outputs={"source": "helm"},
+        )
+    if hook is not None:
+        summary = f"{params.job} last ran {hook.phase} (Helm's hook record), no pods left"
+    else:
+        summary = f"no pods of Job {params.job} in {params.namespace} and no record of its run"
+    return StepResult.failed(
+        summary,
+        details=(f"{params.job}: not found{did_you_mean(params.job, hooks)}",) if not hook else (),
+        hint="The Job has not run (is the release installed?) or was removed before it "
+        "could be read; `glmctl redeploy` runs the hooks again.",
+        command=command,
+        outputs={"source": "none"},
+    )
