@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def register(app: typer.Typer) -> None:
@@ -142,17 +145,11 @@ def _flags(
     return [*flags, "--reason", reason] if reason else flags
 
 
-def _next_steps(console: object, *, undo: bool, committed: bool) -> None:
-    from rich.console import Console
-
-    assert isinstance(console, Console)
-    steps = [] if committed else ["commit the change: git commit -p (or rerun with --commit)"]
+def _next_steps(console: Console, *, undo: bool, committed: bool) -> None:
+    """What the operator does next: the cluster only sees the edit once it is pushed."""
+    steps = [] if committed else ["commit the change: git commit (or rerun with --commit)"]
     steps.append("push it: git push")
-    steps.append(
-        "follow Flux applying it: glmctl monitor"
-        if undo
-        else "then watch the old jobs run: glmctl monitor"
-    )
+    steps.append("follow Flux applying it: glmctl monitor")
     console.print("Next steps:", style="bold")
     for number, step in enumerate(steps, start=1):
-        console.print(f"  {number}. {step}")
+        console.print(f"  {number}. {step}", markup=False)
