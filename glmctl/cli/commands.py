@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "preflight_cmd",
     "monitor_cmd",
     "verify_cmd",
+    "rollback_cmd",
+    "redeploy_cmd",
     "troubleshoot_cmd",
     "lint_cmd",
     "runbook_cmd",

@@ -1,8 +1,7 @@
-"""``glmctl journal list|show``: what mutating commands changed, and what they kept.
+"""``glmctl journal list|show|restore``: what mutating commands changed, and what they kept.
 
-``glmctl journal restore ID`` belongs here too; it needs the cluster layer and is added
-with it: plan from ``JournalEntry.restorable_objects()``, confirm, create each object, and
-journal the restore itself as a new entry.
+``restore`` plans from ``JournalEntry.restorable_objects()``, confirms, creates each object
+that does not exist again, and journals the restore itself as a new entry.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ journal_app = typer.Typer(
     name="journal",
     help=(
         "Show the journal of mutating commands: every change, planned and done, and the "
-        "full manifest of what was changed or deleted (Secret values redacted)."
+        "full manifest of what was changed or deleted (Secret values redacted); restore "
+        "what they deleted."
     ),
     no_args_is_help=True,
 )
@@ -28,7 +28,6 @@ journal_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add the ``journal`` group to ``app``."""
     app.add_typer(journal_app)
-    # `journal restore ID` is registered here once the cluster layer exists.
 
 
 @journal_app.command("list")
@@ -72,6 +71,45 @@ def show(
         typer.echo(json.dumps(entry.to_json_data(), indent=2), file=run.terminal.stdout)
         return
     _print_entry(entry, run)
+
+
+@journal_app.command("restore")
+def restore(
+    ctx: typer.Context,
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="Entry id, or its unique start.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a plan of more than 50 objects.")
+    ] = False,
+) -> None:
+    """Re-create the objects an entry deleted, from their recorded manifests.
+
+    Server-set fields are stripped; objects that exist again are left alone; Secrets
+    (recorded with values redacted) cannot be restored. Shows the plan and asks first
+    (--yes to skip, --dry-run to only show).
+
+    Example: glmctl journal restore 20261126T0301
+    """
+    from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cluster.client import Cluster
+    from glmctl.journal import Journal
+    from glmctl.recovery.restore import RESTORE_COMMAND, plan_restore
+
+    run = _run_context(ctx)
+    journal = Journal()
+    entry = journal.get(entry_id)
+    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+        plan = plan_restore(cluster, entry)
+        execution = run_plan(
+            run,
+            plan,
+            cluster,
+            journal=journal,
+            command=["journal", "restore", entry.id, *global_flags(run)],
+            command_name=RESTORE_COMMAND,
+            question="Re-create these objects?",
+            force=force,
+        )
+    finish(run, execution)
 
 
 def _run_context(ctx: typer.Context) -> RunContext:

@@ -27,6 +27,9 @@ READY = "Ready"
 RECONCILING = "Reconciling"
 STALLED = "Stalled"
 REQUESTED_AT_ANNOTATION = "reconcile.fluxcd.io/requestedAt"
+SUSPENDED_BY_ANNOTATION = "glmctl.io/suspended-by"
+SUSPENDED_AT_ANNOTATION = "glmctl.io/suspended-at"
+SUSPEND_REASON_ANNOTATION = "glmctl.io/suspend-reason"
 
 #: HelmRelease reasons after which the helm-controller will not make progress by itself
 #: (helm-controller v2 ``api/v2/condition_types.go`` plus the Stalled reason).
@@ -214,6 +217,21 @@ def reconcile_handled(obj: Obj, requested_at: str) -> bool:
 def suspend_patch(suspend: bool) -> Obj:
     """The merge patch ``flux suspend`` / ``flux resume`` apply."""
     return {"spec": {"suspend": suspend}}
+
+
+def suspend_note(obj: Obj) -> str:
+    """Who suspended the object, when and why, as ``glmctl rollback`` recorded it; ""
+    when the object is not suspended or glmctl did not suspend it."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    who = annotations.get(SUSPENDED_BY_ANNOTATION)
+    if not is_suspended(obj) or not who:
+        return ""
+    note = f"suspended by {who}"
+    if annotations.get(SUSPENDED_AT_ANNOTATION):
+        note += f" at {annotations[SUSPENDED_AT_ANNOTATION]}"
+    if annotations.get(SUSPEND_REASON_ANNOTATION):
+        note += f": {annotations[SUSPEND_REASON_ANNOTATION]}"
+    return note
 
 
 def depends_on(obj: Obj) -> list[tuple[str, str]]:

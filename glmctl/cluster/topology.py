@@ -74,6 +74,8 @@ class FluxNode:
     last_transition: str = ""
     repeated: bool = False
     children: tuple[FluxNode, ...] = field(default=())
+    suspend_note: str = ""
+    """Who suspended it, when and why (``glmctl rollback``'s annotations), if recorded."""
 
     @property
     def ref(self) -> str:
@@ -109,6 +111,7 @@ class FluxNode:
             "lastTransitionTime": self.last_transition or None,
             "repeated": self.repeated,
             "children": [child.to_data(now) for child in self.children],
+            **({"suspendNote": self.suspend_note} if self.suspend_note else {}),
         }
 
 
@@ -264,6 +267,7 @@ def _node(kind: str, obj: Obj, relation: str) -> FluxNode:
         message=state.message,
         created=str(metadata.get("creationTimestamp") or ""),
         last_transition=str(ready_condition.get("lastTransitionTime") or ""),
+        suspend_note=flux.suspend_note(obj),
     )
 
 

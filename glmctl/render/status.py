@@ -89,6 +89,9 @@ def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) ->
     if detail:
         line.append("\n")
         line.append(detail, style="dim" if node.ready else "")
+    if node.suspend_note:
+        line.append("\n")
+        line.append(node.suspend_note, style="yellow")
     return line
 
 

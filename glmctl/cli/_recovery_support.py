@@ -1,0 +1,106 @@
+"""What the recovery commands (rollback, redeploy, journal restore) share at the CLI edge:
+showing the plan, asking for confirmation, running it, rendering the outcome.
+
+Imported only inside command functions (it pulls in rich and questionary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from glmctl.context import OutputFormat, RunContext
+from glmctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from glmctl.cluster.client import Cluster
+    from glmctl.journal import Journal
+    from glmctl.plan import Plan
+    from glmctl.recovery.execute import Execution, FileEdit
+
+NON_INTERACTIVE = (
+    "refusing to change anything without confirmation: there is no terminal to ask on; "
+    "pass --yes to confirm non-interactively."
+)
+
+
+def person_console(run: RunContext) -> Console:
+    """Where people-facing text goes: stdout, or stderr when stdout carries JSON."""
+    return run.terminal.console(stderr=run.options.output is OutputFormat.JSON)
+
+
+def terminal_confirm(run: RunContext, question: str) -> Callable[[Plan], bool]:
+    """Ask ``question`` with questionary (default No); refuse when nobody can answer."""
+
+    def ask(plan: Plan) -> bool:
+        if not run.terminal.interactive:
+            raise UsageError(NON_INTERACTIVE, hint="Read the plan above first; --dry-run shows it.")
+        import questionary
+
+        answer = questionary.confirm(question, default=False).ask()
+        return bool(answer)
+
+    return ask
+
+
+def run_plan(
+    run: RunContext,
+    plan: Plan,
+    cluster: Cluster | None,
+    *,
+    journal: Journal,
+    command: Sequence[str],
+    command_name: str,
+    question: str,
+    force: bool = False,
+    file_edits: Mapping[str, FileEdit] | None = None,
+) -> Execution:
+    """Resume an interrupted run's progress, print the plan, then confirm and carry it out."""
+    from glmctl.recovery.execute import carry_out, resume_plan
+    from glmctl.render.plan import print_execution, print_plan
+
+    context = cluster.context_name if cluster is not None else None
+    plan, interrupted = resume_plan(plan, journal, command_name, context)
+    console = person_console(run)
+    print_plan(console, plan)
+    execution = carry_out(
+        plan,
+        cluster,
+        journal=journal,
+        command=command,
+        command_name=command_name,
+        dry_run=run.options.dry_run,
+        yes=run.options.yes,
+        force=force,
+        confirm=terminal_confirm(run, question),
+        file_edits=file_edits,
+        interrupted=interrupted,
+    )
+    print_execution(console, execution)
+    return execution
+
+
+def finish(run: RunContext, execution: Execution, **extra: object) -> None:
+    """Write the JSON document (``-o json``) and exit 1 when the operator said no."""
+    import typer
+
+    from glmctl.render.plan import execution_json
+
+    if run.options.output is OutputFormat.JSON:
+        run.terminal.stdout.write(execution_json(execution, **extra))
+    if execution.declined:
+        raise typer.Exit(1)
+
+
+def global_flags(run: RunContext) -> list[str]:
+    """The global options that shape a mutating run, for the journal's command line."""
+    flags: list[str] = []
+    if run.options.context:
+        flags += ["--context", run.options.context]
+    if run.options.dry_run:
+        flags.append("--dry-run")
+    if run.options.yes:
+        flags.append("--yes")
+    return flags

@@ -1,0 +1,406 @@
+"""Carry out a plan: confirm, journal, then change exactly what the plan shows, in order.
+
+The order of events is the safety argument, so it lives in one function
+(:func:`carry_out`) shared by every recovery command:
+
+1. an incomplete journal entry of the same command marks what an interrupted run already
+   did; those items are reported "already done" and not repeated (:func:`resume_plan`);
+2. a plan with nothing left to do ends here: "already done", exit 0, no journal entry;
+3. the size bound (``--force``), then ``--dry-run``: the API's server-side dry run for
+   every cluster change, nothing written;
+4. the confirmation (unless ``--yes``);
+5. the journal entry is written (and fsynced) before the first change, and each object's
+   full manifest is recorded before it changes; each item is marked done as it completes.
+
+A failure half-way leaves the entry incomplete and stops with one sentence naming the
+item; running the same command again finishes the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from glmctl.errors import CheckFailed, Conflict, ExitCode, GlmctlError, NotFound
+from glmctl.plan import Plan, PlanItem, check_bound
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.journal import Journal, JournalEntry, PlannedChange
+    from glmctl.repo.kustomize_edit import EditResult
+
+log = logging.getLogger("glmctl.recovery")
+
+FileEdit = Callable[[str], "EditResult"]
+OutcomeKind = Literal["done", "already", "left-alone", "dry-run"]
+FILE_RECORD_API_VERSION = "glmctl.io/v1"
+GONE_TIMEOUT = 120.0
+POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What happened to one plan item."""
+
+    item: PlanItem
+    result: OutcomeKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finished run: the plan as shown, each item's outcome, and the journal entry."""
+
+    plan: Plan
+    outcomes: tuple[ItemOutcome, ...]
+    entry_id: str | None = None
+    dry_run: bool = False
+    declined: bool = False
+
+    @property
+    def left_alone(self) -> tuple[ItemOutcome, ...]:
+        """Objects that changed after the plan and were therefore not touched."""
+        return tuple(outcome for outcome in self.outcomes if outcome.result == "left-alone")
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(outcome.result == "done" for outcome in self.outcomes)
+
+
+class StoppedHalfway(GlmctlError):
+    """A change failed after others were made; the journal entry stays incomplete."""
+
+    def __init__(self, message: str, *, hint: str, exit_code: ExitCode) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
+
+
+def latest_incomplete(
+    journal: Journal, command_name: str, context: str | None
+) -> JournalEntry | None:
+    """The newest unfinished entry of ``command_name`` against the same kubeconfig context:
+    an interrupted run on another cluster says nothing about this one."""
+    for summary in reversed(journal.list()):
+        if (
+            summary.status == "incomplete"
+            and summary.command_name == command_name
+            and summary.context == context
+        ):
+            return journal.get(summary.id)
+    return None
+
+
+def resume_plan(
+    plan: Plan, journal: Journal, command_name: str, context: str | None
+) -> tuple[Plan, JournalEntry | None]:
+    """Mark items an interrupted run of the same command already did as "already".
+
+    Only items still planned now are affected; what the interrupted run did not get to is
+    planned afresh from the current state, so the re-run completes the work.
+    """
+    entry = latest_incomplete(journal, command_name, context)
+    if entry is None:
+        return plan, None
+    done = {change.id for change in entry.plan if entry.progress(change.id).done}
+    items = tuple(
+        replace(item, state="already", detail=f"done by the interrupted run {entry.id}")
+        if item.state == "todo" and item.id in done
+        else item
+        for item in plan.items
+    )
+    note = (
+        f"Journal entry {entry.id} of an interrupted `{command_name}` is incomplete: "
+        f"{len(done)} of its {len(entry.plan)} changes were done; this run finishes the work."
+    )
+    return replace(plan, items=items, notes=(*plan.notes, note)), entry
+
+
+def carry_out(
+    plan: Plan,
+    cluster: Cluster | None,
+    *,
+    journal: Journal,
+    command: Sequence[str],
+    command_name: str,
+    dry_run: bool,
+    yes: bool,
+    force: bool,
+    confirm: Callable[[Plan], bool],
+    file_edits: Mapping[str, FileEdit] | None = None,
+    interrupted: JournalEntry | None = None,
+) -> Execution:
+    """Run ``plan`` (already printed by the caller) under the rules in the module docstring.
+
+    ``confirm`` asks the operator and returns their answer; it is not called with
+    ``yes``. ``file_edits`` maps each ``edit-file`` item's id to the pure edit to apply.
+    """
+    edits = dict(file_edits or {})
+    already = tuple(
+        ItemOutcome(item, "already", item.detail) for item in plan.items if item.state == "already"
+    )
+    if plan.nothing_to_do:
+        if interrupted is not None and not dry_run:
+            interrupted.finish("succeeded (nothing was left to do on a re-run)")
+        return Execution(plan, already, dry_run=dry_run)
+    check_bound(plan, force=force)
+    if dry_run:
+        outcomes = [_dry_run_item(item, cluster) for item in plan.todo]
+        return Execution(plan, (*already, *outcomes), dry_run=True)
+    if not yes and not confirm(plan):
+        return Execution(plan, already, declined=True)
+    context = cluster.context_name if cluster is not None else None
+    entry = journal.begin(context, command, _planned_changes(plan), command_name=command_name)
+    outcomes = list(already)
+    versions: dict[str, str] = {}
+    for item in plan.todo:
+        try:
+            outcome = _execute_item(item, cluster, entry, edits, versions)
+        except GlmctlError as error:
+            raise _stopped(item, error, entry) from error
+        entry.mark_done(item.id, outcome.result)
+        outcomes.append(outcome)
+    entry.finish("succeeded")
+    if interrupted is not None:
+        interrupted.finish(f"succeeded (completed by {entry.id})")
+    return Execution(plan, tuple(outcomes), entry_id=entry.id)
+
+
+def _planned_changes(plan: Plan) -> list[PlannedChange]:
+    from glmctl.journal import PlannedChange
+
+    return [
+        PlannedChange(
+            id=item.id,
+            action=item.action,
+            kind=item.kind,
+            name=item.name,
+            namespace=item.namespace,
+            api_version=item.api_version,
+            detail=item.detail,
+        )
+        for item in plan.todo
+    ]
+
+
+def _stopped(item: PlanItem, error: GlmctlError, entry: JournalEntry) -> StoppedHalfway:
+    reason = error.message.rstrip(".")
+    return StoppedHalfway(
+        f"stopped at {item.action} {item.target}: {reason}; journal entry {entry.id} is "
+        "incomplete.",
+        hint=(
+            "Run the same command again to finish the work; "
+            f"`glmctl journal show {entry.id}` shows what was done."
+        ),
+        exit_code=error.exit_code,
+    )
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _rt(item: PlanItem) -> Any:
+    from glmctl.cluster import resources
+
+    return resources.for_kind(item.api_version, item.kind)
+
+
+def _patch_for(item: PlanItem) -> dict[str, Any]:
+    """The item's merge patch; a reconcile request planned without one is stamped now."""
+    if item.patch is None and item.action == "reconcile":
+        from glmctl.cluster.flux import reconcile_request_patch
+
+        return reconcile_request_patch(datetime.now(UTC))
+    return dict(item.patch or {})
+
+
+def _dry_run_item(item: PlanItem, cluster: Cluster | None) -> ItemOutcome:
+    """Ask the API server to validate the change without persisting it (``dryRun=All``)."""
+    if not item.is_object or cluster is None:
+        return ItemOutcome(item, "dry-run", "not written")
+    try:
+        if item.action == "delete":
+            cluster.delete(
+                _rt(item),
+                item.name,
+                item.namespace,
+                uid=item.uid,
+                resource_version=item.resource_version,
+                dry_run=True,
+            )
+        elif item.action == "create":
+            cluster.create(item.object or {}, dry_run=True)
+        else:
+            cluster.patch_merge(
+                _rt(item), item.name, item.namespace, _patch_for(item), dry_run=True
+            )
+    except NotFound:
+        return ItemOutcome(item, "dry-run", "the server says it no longer exists")
+    except Conflict as error:
+        return ItemOutcome(item, "dry-run", f"the server refused: {error.message}")
+    return ItemOutcome(item, "dry-run", "server dry run: accepted")
+
+
+def _execute_item(
+    item: PlanItem,
+    cluster: Cluster | None,
+    entry: JournalEntry,
+    edits: Mapping[str, FileEdit],
+    versions: dict[str, str],
+) -> ItemOutcome:
+    if item.action == "edit-file":
+        return _edit_file(item, entry, edits[item.id])
+    if cluster is None:  # pragma: no cover - plans with objects always come with a cluster
+        raise AssertionError("a cluster change needs a cluster")
+    if item.action == "delete":
+        return _delete(item, cluster, entry, versions)
+    if item.action == "create":
+        return _create(item, cluster, entry)
+    if item.object is not None:
+        entry.record_before(item.object, item.action, change_id=item.id)
+    try:
+        updated = cluster.patch_merge(_rt(item), item.name, item.namespace, _patch_for(item))
+    except NotFound:
+        raise NotFound(f"{item.target} no longer exists") from None
+    new_version = (updated.get("metadata") or {}).get("resourceVersion")
+    if new_version:
+        versions[item.target] = str(new_version)
+    return ItemOutcome(item, "done", item.detail)
+
+
+def _delete(
+    item: PlanItem, cluster: Cluster, entry: JournalEntry, versions: Mapping[str, str]
+) -> ItemOutcome:
+    """Delete by name with the plan's uid and resourceVersion (or the version our own
+    earlier patch produced): a replaced or changed object is refused by the server.
+
+    A running Job's controller rewrites its status every few seconds, which moves the
+    resourceVersion without changing the object the plan showed. So a refused delete
+    re-reads the object once: same uid and same manifest (labels, annotations, owners,
+    spec) → delete again with the new version; anything else → left alone.
+    """
+    if item.object is not None:
+        entry.record_before(item.object, "delete", change_id=item.id)
+    version = versions.get(item.target, item.resource_version)
+    for attempt in range(2):
+        try:
+            cluster.delete(
+                _rt(item),
+                item.name,
+                item.namespace,
+                propagation="Background",
+                uid=item.uid,
+                resource_version=version,
+            )
+            break
+        except NotFound:
+            return ItemOutcome(item, "already", "already gone")
+        except Conflict:
+            current = cluster.get_or_none(_rt(item), item.name, item.namespace)
+            if current is None:
+                return ItemOutcome(item, "already", "already gone")
+            if attempt or not _same_manifest(item, current, versions):
+                return ItemOutcome(
+                    item, "left-alone", "changed or replaced since the plan was made; left alone"
+                )
+            version = str((current.get("metadata") or {}).get("resourceVersion") or "")
+    if item.wait_gone:
+        wait_until_gone(cluster, _rt(item), item.name, item.namespace, timeout=GONE_TIMEOUT)
+    return ItemOutcome(item, "done", item.detail)
+
+
+_VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation")
+
+
+def _same_manifest(item: PlanItem, current: dict[str, Any], versions: Mapping[str, str]) -> bool:
+    """The object the plan showed, apart from its status and version bookkeeping.
+
+    An object glmctl itself patched earlier in the plan is compared by uid only: its
+    manifest moved on by our own hand.
+    """
+    planned = item.object or {}
+    metadata = current.get("metadata") or {}
+    if metadata.get("uid") != item.uid or metadata.get("deletionTimestamp"):
+        return False
+    if item.target in versions:
+        return True
+
+    def manifest(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = {
+            key: value
+            for key, value in (obj.get("metadata") or {}).items()
+            if key not in _VOLATILE_METADATA
+        }
+        return {"metadata": meta, "spec": obj.get("spec")}
+
+    return manifest(planned) == manifest(current)
+
+
+def _create(item: PlanItem, cluster: Cluster, entry: JournalEntry) -> ItemOutcome:
+    try:
+        cluster.create(item.object or {})
+    except Conflict:
+        return ItemOutcome(item, "already", "already exists; left alone")
+    return ItemOutcome(item, "done", item.detail)
+
+
+def _edit_file(item: PlanItem, entry: JournalEntry, edit: FileEdit) -> ItemOutcome:
+    """Re-read the file, apply the edit, journal the exact text before, write atomically."""
+    from glmctl.repo.atomic import write_atomic
+    from glmctl.repo.kustomize_edit import read_exact
+
+    path = Path(str((item.patch or {})["path"]))
+    before = read_exact(path)
+    result = edit(before)
+    if not result.modified:
+        return ItemOutcome(item, "already", "already so; file not written")
+    entry.record_before(file_record(path, before, result), "edit-file", change_id=item.id)
+    try:
+        write_atomic(path, result.new_text)
+    except OSError as error:
+        raise CheckFailed(f"cannot write {path}: {error.strerror or error}") from None
+    return ItemOutcome(item, "done", item.detail)
+
+
+def file_record(path: Path, before: str, result: EditResult) -> dict[str, Any]:
+    """A journal record of a file edit: the exact text before and after, and what the edit
+    did per entry (``undo_enable`` needs the original commented lines)."""
+    return {
+        "apiVersion": FILE_RECORD_API_VERSION,
+        "kind": "File",
+        "metadata": {"name": str(path)},
+        "text": before,
+        "after": result.new_text,
+        "edit": {
+            "changed": [[change.entry, change.action] for change in result.changed],
+            "originals": [list(pair) for pair in result.originals],
+        },
+    }
+
+
+def wait_until_gone(
+    cluster: Cluster,
+    rt: Any,
+    name: str,
+    namespace: str | None,
+    *,
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Wait for a deleted object (finalizers, Helm uninstall) to disappear, so a reconcile
+    that follows re-creates it instead of meeting it half-deleted."""
+    from glmctl.errors import TimedOut
+
+    deadline = clock() + timeout
+    while cluster.get_or_none(rt, name, namespace) is not None:
+        if clock() >= deadline:
+            raise TimedOut(
+                f"{rt.kind} {namespace}/{name} was still being deleted after {timeout:g} seconds.",
+                hint=f"kubectl get {rt.plural} -n {namespace} {name} -o yaml shows its finalizers.",
+            )
+        sleep(POLL_SECONDS)

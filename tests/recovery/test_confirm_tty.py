@@ -1,0 +1,86 @@
+"""The confirmation prompt through a real terminal: the installed ``glmctl`` under pexpect,
+against a simulator started by the test. "n" changes nothing; "y" proceeds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from glmctl.sim.runner import SimHandle
+from tests.recovery.conftest import (
+    KUSTOMIZATION_TEXT,
+    OUTPOST_DIR,
+    OUTPOST_KUSTOMIZATION,
+    store_snapshot,
+)
+
+GLMCTL = Path(sys.executable).parent / "glmctl"
+LIFECYCLE = "infrastructure-gitops-lifecycle-management"
+
+
+def spawn(handle: SimHandle, repo: Path, state_dir: Path, *args: str) -> pexpect.spawn:
+    if not GLMCTL.exists():
+        pytest.skip("the glmctl script is not installed next to the interpreter")
+    env = {
+        **os.environ,
+        "GLMCTL_STATE_DIR": str(state_dir),
+        "TERM": "xterm",
+        "NO_COLOR": "1",
+        "KUBECONFIG": "",
+    }
+    return pexpect.spawn(
+        str(GLMCTL),
+        [*args, "--kubeconfig", str(handle.kubeconfig_path)],
+        cwd=str(repo / OUTPOST_DIR),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus is not None, child.signalstatus
+    return int(child.exitstatus)
+
+
+def test_answering_n_changes_nothing(
+    still_healthy: SimHandle, gitops_repo: Path, state_dir: Path
+) -> None:
+    before = store_snapshot(still_healthy)
+    child = spawn(still_healthy, gitops_repo, state_dir, "rollback", "--reason", "tty test")
+
+    child.expect("Plan for glmctl rollback")
+    child.expect(r"Roll back as planned\?")
+    child.send("n")
+    code = finish(child)
+
+    assert code == 1
+    assert "Nothing was changed." in (child.before or "")
+    assert store_snapshot(still_healthy) == before
+    assert (gitops_repo / OUTPOST_KUSTOMIZATION).read_bytes() == KUSTOMIZATION_TEXT.encode()
+    assert not (state_dir / "journal").exists() or not any((state_dir / "journal").iterdir())
+
+
+def test_answering_y_proceeds(still_healthy: SimHandle, gitops_repo: Path, state_dir: Path) -> None:
+    child = spawn(still_healthy, gitops_repo, state_dir, "rollback", "--reason", "tty test")
+
+    child.expect(r"Roll back as planned\?")
+    child.send("y")
+    code = finish(child)
+
+    assert code == 0, child.before
+    found = still_healthy.store.get(
+        "kustomize.toolkit.fluxcd.io", "kustomizations", "flux-system", LIFECYCLE
+    )
+    assert found is not None and found["spec"]["suspend"] is True
+    assert found["metadata"]["annotations"]["glmctl.io/suspend-reason"] == "tty test"
+    assert (
+        b"  - enhanced-token-setup-job.yaml\n" in (gitops_repo / OUTPOST_KUSTOMIZATION).read_bytes()
+    )
