@@ -43,6 +43,14 @@ def _run(args: Sequence[str], stdin: str = "") -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True)
+def _private_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test writes to the real journal: every test gets its own state directory."""
+    monkeypatch.setenv("GLMCTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def run_cli() -> Callable[..., CliResult]:
     """Run ``glmctl ARGS`` in this process; returns exit code, stdout and stderr."""

@@ -61,19 +61,25 @@ def demo(
     ] = 0.3,
 ) -> None:
     """Start a simulated cluster and walk through a deployment with glmctl."""
+    import os
+    import tempfile
+
     from glmctl.cli.app import run_context
+    from glmctl.journal import STATE_DIR_ENV
     from glmctl.sim.runner import start_simulator
     from glmctl.sim.scenario import load_scenario, with_time_scale
 
     context = run_context(ctx)
     console = context.terminal.console()
     loaded = with_time_scale(load_scenario(scenario), time_scale)
-    with start_simulator(loaded) as handle:
+    with start_simulator(loaded) as handle, tempfile.TemporaryDirectory() as state_dir:
         console.print(
             f"[bold]Simulated cluster[/] with scenario [cyan]{loaded.name}[/] at {handle.url}\n"
             f"  kubeconfig: {handle.kubeconfig_path}  (kubectl --kubeconfig ... works too)"
         )
-        outcomes = [_run_stage(stage, handle.kubeconfig_path, context) for stage in _stages()]
+        # The tour's journal entries are about a cluster that is gone when it ends.
+        env = {**os.environ, STATE_DIR_ENV: state_dir}
+        outcomes = [_run_stage(stage, handle.kubeconfig_path, context, env) for stage in _stages()]
     failed = [
         stage.title
         for stage, code in zip(_stages(), outcomes, strict=True)
@@ -97,7 +103,7 @@ def _stages() -> tuple[Stage, ...]:
     return tuple(stage for stage in STAGES if stage.args[0] in names)
 
 
-def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext) -> int:
+def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext, env: dict[str, str]) -> int:
     """Run one command as the user would type it, streaming its output; its exit code."""
     import subprocess
     import sys
@@ -111,6 +117,7 @@ def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext) -> int:
         [*argv, *stage.args],
         stdout=context.terminal.stdout,
         stderr=context.terminal.stderr,
+        env=env,
         check=False,
     )
     return done.returncode
