@@ -326,10 +326,16 @@ class Journal:
             hint="Give more of the id; `glmctl journal list` shows them.",
         )
 
-    def latest_incomplete(self, command_name: str) -> JournalEntry | None:
-        """The newest unfinished entry of ``command_name``: work a re-run should complete."""
+    def latest_incomplete(self, command_name: str, *, context: str | None) -> JournalEntry | None:
+        """The newest unfinished entry of ``command_name`` against the same kubeconfig context:
+        work a re-run should complete. An interrupted run on another cluster says nothing
+        about this one."""
         for entry in reversed(self._entries()):
-            if entry.status == "incomplete" and entry.command_name == command_name:
+            if (
+                entry.status == "incomplete"
+                and entry.command_name == command_name
+                and entry.context == context
+            ):
                 return entry
         return None
 

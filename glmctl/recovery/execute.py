@@ -80,21 +80,6 @@ class StoppedHalfway(GlmctlError):
         self.exit_code = exit_code
 
 
-def latest_incomplete(
-    journal: Journal, command_name: str, context: str | None
-) -> JournalEntry | None:
-    """The newest unfinished entry of ``command_name`` against the same kubeconfig context:
-    an interrupted run on another cluster says nothing about this one."""
-    for summary in reversed(journal.list()):
-        if (
-            summary.status == "incomplete"
-            and summary.command_name == command_name
-            and summary.context == context
-        ):
-            return journal.get(summary.id)
-    return None
-
-
 def resume_plan(
     plan: Plan, journal: Journal, command_name: str, context: str | None
 ) -> tuple[Plan, JournalEntry | None]:
@@ -103,7 +88,7 @@ def resume_plan(
     Only items still planned now are affected; what the interrupted run did not get to is
     planned afresh from the current state, so the re-run completes the work.
     """
-    entry = latest_incomplete(journal, command_name, context)
+    entry = journal.latest_incomplete(command_name, context=context)
     if entry is None:
         return plan, None
     done = {change.id for change in entry.plan if entry.progress(change.id).done}

@@ -107,12 +107,12 @@ def test_a_crashed_command_leaves_an_incomplete_entry(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     (summary,) = journal.list()
     assert (summary.status, summary.done, summary.planned) == ("incomplete", 1, 2)
-    resumed = journal.latest_incomplete("redeploy")
+    resumed = journal.latest_incomplete("redeploy", context="home")
     assert resumed is not None
     assert [change.id for change in resumed.pending()] == ["c2"]
     resumed.mark_done("c2", "deleted")
     resumed.finish("succeeded")
-    assert journal.latest_incomplete("redeploy") is None
+    assert journal.latest_incomplete("redeploy", context="home") is None
     assert journal.get(summary.id).status == "finished"
 
 
@@ -123,11 +123,19 @@ def test_latest_incomplete_is_per_command_and_newest_first(tmp_path: Path) -> No
     other = journal.begin("home", ["rollback"], [])
     finished = journal.begin("home", ["redeploy"], [])
     finished.finish("succeeded")
-    found = journal.latest_incomplete("redeploy")
+    found = journal.latest_incomplete("redeploy", context="home")
     assert found is not None and found.id == newer.id != older.id
-    rollback = journal.latest_incomplete("rollback")
+    rollback = journal.latest_incomplete("rollback", context="home")
     assert rollback is not None and rollback.id == other.id
-    assert journal.latest_incomplete("lint") is None
+    assert journal.latest_incomplete("lint", context="home") is None
+
+
+def test_latest_incomplete_ignores_runs_against_another_context(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    elsewhere = journal.begin("lab", ["redeploy"], [])
+    assert journal.latest_incomplete("redeploy", context="home") is None
+    found = journal.latest_incomplete("redeploy", context="lab")
+    assert found is not None and found.id == elsewhere.id
 
 
 def test_secret_values_never_reach_the_file(tmp_path: Path) -> None:
