@@ -140,8 +140,11 @@ def hooks_completed(ctx: StepContext, params: HooksParams) -> StepResult:
     now = datetime.now(UTC)
     details: list[str] = []
     failed: list[str] = []
+    running: list[str] = []
+    never_ran: list[str] = []
     overdue: list[str] = []
-    for name in sorted({*hooks, *present}):
+    names = sorted({*hooks, *present})
+    for name in names:
         job = present.get(name)
         state = job_state(job) if job is not None else None
         phase = hooks[name].phase if name in hooks else None
@@ -151,12 +154,14 @@ def hooks_completed(ctx: StepContext, params: HooksParams) -> StepResult:
             if len(failed) <= MAX_FAILED_LOGS:
                 details += _job_log_tail(shared, name, params.namespace)
         elif state == "Active":
-            failed.append(name)
+            running.append(name)
             details.append(f"{name}: still running")
+        elif state is None and phase in (None, "Unknown"):
+            never_ran.append(name)  # an earlier hook failed, so Helm never started this one
+            details.append(f"{name}: did not run (Helm's record), no Job left")
         elif state is None and phase != "Succeeded":
             failed.append(name)
-            ran = "did not run" if phase == "Unknown" else f"last run {phase}"
-            details.append(f"{name}: {ran} (Helm's record), no Job left")
+            details.append(f"{name}: last run {phase} (Helm's record), no Job left")
         elif job is not None:
             late = _seconds_past_ttl(job, params.ttl_seconds, now)
             if late is not None and late > params.margin_seconds:
@@ -166,13 +171,17 @@ def hooks_completed(ctx: StepContext, params: HooksParams) -> StepResult:
                 details.append(f"{name}: Complete, TTL clean-up pending")
         else:
             details.append(f"{name}: Succeeded, Job already removed by its TTL")
-    outputs = {"failed": failed, "overdue": overdue}
-    if failed:
+    incomplete = [*failed, *running, *never_ran]
+    outputs = {"failed": incomplete, "overdue": overdue}
+    if incomplete:
+        groups = (("failed", failed), ("still running", running), ("did not run", never_ran))
         return StepResult.failed(
-            f"{len(failed)} of {plural(len(details), 'hook Job')} did not complete: "
-            + ", ".join(failed),
+            f"{len(incomplete)} of {plural(len(names), 'hook Job')} did not complete ("
+            + "; ".join(f"{label}: {', '.join(group)}" for label, group in groups if group)
+            + ")",
             details=tuple(details),
-            hint=f"Read the hook's log (`kubectl logs -n {params.namespace} job/{failed[0]}`) "
+            hint=f"Read the hook's log (`kubectl logs -n {params.namespace} "
+            f"job/{incomplete[0]}`) "
             "while the Job exists; after fixing the cause, `glmctl redeploy` runs the hooks "
             "again.",
             command=command,

@@ -75,6 +75,11 @@ def test_failed_install_shows_the_failed_hook_and_its_log(run_against: Run) -> N
     assert hooks[0] == "gitops-lifecycle-management-auth-setup: Failed"
     assert any("cannot authenticate to authentik" in line for line in hooks)
     assert "gitops-lifecycle-management-database-init: did not run" in hooks[-1]
+    assert steps["hooks"]["summary"] == (
+        "2 of 2 hook Jobs did not complete (failed: gitops-lifecycle-management-auth-setup; "
+        "did not run: gitops-lifecycle-management-database-init)"
+    )
+    assert "InstallFailed" in steps["helmrelease"]["details"][0]
 
 
 def test_missing_rbac_names_the_service_account_question(run_against: Run) -> None:
