@@ -42,3 +42,29 @@ def test_global_options_are_hoisted_before_the_subcommand() -> None:
 
 def test_dangling_value_option_is_left_for_the_parser() -> None:
     assert hoist_global_options(["status", "--context"]) == ["status", "--context"]
+
+
+def test_help_summaries_are_the_commands_own() -> None:
+    """`glmctl --help` lists summaries from a table; they must say what each command says."""
+    from glmctl.cli.commands import COMMANDS, load_command
+
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        assert command is not None, name
+        assert command.get_short_help_str(1000) == entry.summary, name
+
+
+def test_help_does_not_import_command_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from glmctl.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "loaded = sorted(m for m in sys.modules if m.endswith('_cmd') or m == 'kubernetes')\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

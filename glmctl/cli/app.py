@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from glmctl import __version__
+from glmctl.cli.commands import LazyCommandGroup
 from glmctl.context import GlobalOptions, OutputFormat, RunContext
 
 EXIT_CODES_HELP = (
@@ -17,6 +18,7 @@ EXIT_CODES_HELP = (
 
 app = typer.Typer(
     name="glmctl",
+    cls=LazyCommandGroup,
     help=(
         "Operator's console for the GitOps Lifecycle Management deployment on Flux CD.\n\n"
         "Turns the deployment guide into runbook commands: check prerequisites (preflight), "
@@ -109,17 +111,3 @@ def run_context(ctx: typer.Context) -> RunContext:
     if not isinstance(found, RunContext):  # pragma: no cover - the callback always runs
         return RunContext()
     return found
-
-
-_registered = False
-
-
-def register_commands() -> None:
-    """Attach every command group once; ``main`` may run many times in one process (tests)."""
-    global _registered
-    if _registered:
-        return
-    from glmctl.cli import commands
-
-    commands.register(app)
-    _registered = True

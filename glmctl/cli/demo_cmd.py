@@ -79,10 +79,10 @@ def demo(
         )
         # The tour's journal entries are about a cluster that is gone when it ends.
         env = {**os.environ, STATE_DIR_ENV: state_dir}
-        outcomes = [_run_stage(stage, handle.kubeconfig_path, context, env) for stage in _stages()]
+        outcomes = [_run_stage(stage, handle.kubeconfig_path, context, env) for stage in STAGES]
     failed = [
         stage.title
-        for stage, code in zip(_stages(), outcomes, strict=True)
+        for stage, code in zip(STAGES, outcomes, strict=True)
         if code and stage.must_pass
     ]
     if failed:
@@ -92,15 +92,6 @@ def demo(
         "\n[green]That is the whole loop.[/] Next: `glmctl sim scenarios` lists the failures "
         "the simulator can show; `glmctl demo --scenario NAME` tours one of them."
     )
-
-
-def _stages() -> tuple[Stage, ...]:
-    """The stages whose command this build of glmctl has."""
-    from glmctl.cli.app import app
-
-    names = {command.name for command in app.registered_commands}
-    names |= {group.name for group in app.registered_groups}
-    return tuple(stage for stage in STAGES if stage.args[0] in names)
 
 
 def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext, env: dict[str, str]) -> int:

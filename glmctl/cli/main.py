@@ -13,13 +13,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run glmctl with ``argv`` (default: the process arguments) and return the exit code."""
     import typer
 
-    from glmctl.cli.app import app, register_commands
+    from glmctl.cli.app import app
     from glmctl.cli.globals import hoist_global_options
 
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
     _configure_logging(debug=debug, verbose=sum(a.count("v") for a in args if _is_v(a)))
-    register_commands()
     _enable_shell_completion()
     try:
         result = app(args=args, prog_name="glmctl", standalone_mode=False)
