@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -48,8 +49,13 @@ def serve(
         float | None,
         typer.Option("--time-scale", min=0.0, help="Multiply every controller delay and TTL."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Overwrite a --kubeconfig file that is not a simulator's."),
+    ] = False,
 ) -> None:
     """Serve a simulated cluster in the foreground until Ctrl-C."""
+    import errno
     import threading
 
     from glmctl.cli.app import run_context
@@ -61,7 +67,18 @@ def serve(
     if time_scale is not None:
         loaded = with_time_scale(loaded, time_scale)
     out = context.terminal.stdout
-    handle = start_simulator(loaded, port=port, kubeconfig_path=context.options.kubeconfig)
+    kubeconfig = context.options.kubeconfig
+    if kubeconfig is not None and not force:
+        _refuse_to_overwrite(kubeconfig)
+    try:
+        handle = start_simulator(loaded, port=port, kubeconfig_path=kubeconfig)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {port} is already in use.",
+                hint="Choose another --port, or leave it out to take a free one.",
+            ) from error
+        raise
     try:
         print(handle.kubeconfig_path, file=out, flush=True)
         print(f"export KUBECONFIG={handle.kubeconfig_path}", file=out)
@@ -127,3 +144,24 @@ def _load(scenario: str, size: str | None) -> Scenario:
             hint="Drop --size, or use --scenario generated.",
         )
     return load_scenario(scenario)
+
+
+def _refuse_to_overwrite(path: Path) -> None:
+    """A kubeconfig that is not a simulator's may hold real credentials: never replace it."""
+    if not path.exists():
+        return
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        contexts = {entry.get("name") for entry in document.get("contexts") or []}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+        contexts = set()
+    from glmctl.sim.kubeconfig import CONTEXT
+
+    if contexts != {CONTEXT}:
+        raise UsageError(
+            f"{path} exists and is not a simulator's kubeconfig; it would be overwritten.",
+            hint="Pass another --kubeconfig path (or none: a temporary file), "
+            "or --force to replace it.",
+        )

@@ -74,3 +74,32 @@ def test_serve_prints_the_kubeconfig_first_and_stops_on_ctrl_c(tmp_path: Path) -
             process.communicate()
     assert process.returncode == 0, err
     assert out.strip().endswith("stopped")
+
+
+def test_serve_refuses_to_overwrite_a_kubeconfig_that_is_not_a_simulators(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    real = tmp_path / "config"
+    original = "apiVersion: v1\nkind: Config\ncontexts:\n- name: prod\n  context: {cluster: p}\n"
+    real.write_text(original, encoding="utf-8")
+
+    result = run_cli(["--kubeconfig", str(real), "sim", "serve"])
+
+    assert result.exit_code == 2
+    assert "is not a simulator's kubeconfig" in result.stderr
+    assert real.read_text(encoding="utf-8") == original
+
+
+def test_serve_on_a_busy_port_is_a_usage_error(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(["sim", "serve", "--port", str(port)])
+
+    assert result.exit_code == 2
+    assert f"port {port} is already in use" in result.stderr
