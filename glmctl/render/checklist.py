@@ -153,16 +153,23 @@ def _print_problem(record: StepRecord, console: Console, *, plain: bool) -> None
 
 
 class PlainProgress:
-    """Progress for logs and pipes: one line per finished step, nothing that redraws."""
+    """Progress for logs and pipes: one line per finished step, nothing that redraws.
+
+    Steps run concurrently and finish in any order; lines are printed in runbook order (a
+    step's line waits for the steps before it), so two runs of one runbook read alike.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.pending: list[str] = []
+        self.finished: dict[str, StepRecord] = {}
 
     def __call__(self, event: RunEvent) -> None:
         from rich.text import Text
 
         if isinstance(event, RunStarted):
             self.console.print(Text(f"Runbook {event.runbook}: {len(event.steps)} steps"))
+            self.pending = [step_id for step_id, _title in event.steps]
         elif isinstance(event, StepRetrying):
             self.console.print(
                 Text(
@@ -172,7 +179,18 @@ class PlainProgress:
                 )
             )
         elif isinstance(event, StepFinished):
-            self.console.print(step_line(event.record, plain=True))
+            if event.record.id in self.pending:
+                self.finished[event.record.id] = event.record
+                self._print_in_order()
+            else:  # not announced at the start: nothing to keep it in order with
+                self.console.print(step_line(event.record, plain=True))
+
+    def _print_in_order(self, *, flush: bool = False) -> None:
+        """Print finished steps in runbook order, up to the first one not finished yet."""
+        while self.pending and (flush or self.pending[0] in self.finished):
+            record = self.finished.pop(self.pending.pop(0), None)
+            if record is not None:
+                self.console.print(step_line(record, plain=True))
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -183,7 +201,7 @@ class PlainProgress:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        return None
+        self._print_in_order(flush=True)
 
 
 class LiveChecklist:

@@ -159,6 +159,22 @@ def test_plain_progress_prints_one_line_per_finished_step(run_text: Run) -> None
     assert "\x1b[" not in out.getvalue()
 
 
+def test_plain_progress_prints_in_runbook_order_whatever_finishes_first(run_text: Run) -> None:
+    events: list[RunEvent] = []
+    result = run_text(MIXED, max_workers=1, events=events)
+    finished = [e for e in events if type(e).__name__ == "StepFinished"]
+    others = [e for e in events if type(e).__name__ != "StepFinished"]
+    out = io.StringIO()
+    with PlainProgress(Terminal(stdout=out, no_color=True).console()) as progress:
+        for event in others[:1] + list(reversed(finished)):  # the last step finishes first
+            progress(event)
+    lines = out.getvalue().splitlines()[1:]
+    expected = [record.title for record in result.steps]
+    assert len(lines) == len(expected), lines
+    for line, title in zip(lines, expected, strict=True):
+        assert f" {title}: " in line, (line, title)
+
+
 def test_live_checklist_draws_every_step(run_text: Run, snapshot: SnapshotAssertion) -> None:
     from rich.console import Console
 
