@@ -16,19 +16,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from glmctl.cli.app import app, register_commands
     from glmctl.cli.globals import hoist_global_options
 
-    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    debug = "--debug" in args
-    _configure_logging(debug=debug, verbose=sum(a.count("v") for a in args if _is_v(a)))
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in given
+    _configure_logging(debug=debug, verbose=sum(a.count("v") for a in given if _is_v(a)))
     register_commands()
     _enable_shell_completion()
     try:
-        result = app(args=args, prog_name="glmctl", standalone_mode=False)
+        result = app(args=hoist_global_options(given), prog_name="glmctl", standalone_mode=False)
     except GlmctlError as error:
         _report(error.message, error.hint)
         if debug:
             logging.getLogger("glmctl").exception("details")
         return int(error.exit_code)
     except typer.TyperException as error:
+        if isinstance(error, typer.BadParameter):
+            error.message = _without_pydantic_prefix(error.message)
         show = getattr(error, "show", None)  # usage errors know how to print their usage line
         if callable(show):
             show()
@@ -59,6 +61,12 @@ def _enable_shell_completion() -> None:
         from typer._completion_classes import completion_init
 
         completion_init()
+
+
+def _without_pydantic_prefix(message: str) -> str:
+    """typer converts option values with pydantic, which starts the message of every
+    ``ValueError`` raised by a converter with "Value error, "; the sentence is the rest."""
+    return message.removeprefix("Value error, ")
 
 
 def _report(message: str, hint: str | None) -> None:
