@@ -69,10 +69,18 @@ def _without_pydantic_prefix(message: str) -> str:
     return message.removeprefix("Value error, ")
 
 
+def report_error(error: GlmctlError) -> None:
+    """Print ``error`` the way the boundary does (``runbook validate`` goes on after one)."""
+    _report(error.message, error.hint)
+
+
 def _report(message: str, hint: str | None) -> None:
-    print(f"glmctl: error: {message}", file=sys.stderr)
-    if hint:
-        print(f"  hint: {hint}", file=sys.stderr)
+    """One ``glmctl: error:`` line per line of the message (a runbook's problems are one
+    per line, FILE:LINE:COL first, so editors can jump to each), then the hints."""
+    for line in message.splitlines() or [message]:
+        print(f"glmctl: error: {line}", file=sys.stderr)
+    for line in (hint or "").splitlines():
+        print(f"  hint: {line}", file=sys.stderr)
 
 
 def _is_v(arg: str) -> bool:
