@@ -350,7 +350,7 @@ class _Checker:
                 f"step `{step.id}`: `{spec.name}` needs parameter `{location[0]}`",
             )
             return
-        if _is_templated(values, location):
+        if location and _is_templated(values, location):
             return
         message = problem["msg"].removeprefix("Value error, ")
         if not location:  # the parameters as a whole (a model validator) are wrong

@@ -392,12 +392,16 @@ def test_broken_yaml_stops_there_and_says_how_to_fix_it(registry: StepRegistry) 
     assert error.hint == "Fix the YAML syntax at that line (indentation, a missing colon, quotes)."
 
 
+@pytest.mark.parametrize("namespace", ["ns", "${{ params.ns }}"])
 def test_a_whole_parameter_model_error_has_no_empty_parameter_name(
-    registry: StepRegistry,
+    registry: StepRegistry, namespace: str
 ) -> None:
-    text = "name: x\nsteps:\n  - id: a\n    uses: pods.ready\n    with:\n      namespace: ns\n"
+    text = (
+        "name: x\nparameters:\n  - name: ns\n    default: a\nsteps:\n  - id: a\n"
+        f"    uses: pods.ready\n    with:\n      namespace: {namespace}\n"
+    )
     error = error_for(text, registry)
-    assert str(error).startswith("book.yaml:6:7: ")
+    assert str(error).startswith("book.yaml:9:7: ")
     assert "step `a`: parameters of `pods.ready`: give either `selector`" in str(error)
     assert "parameter ``" not in str(error)
 
