@@ -336,6 +336,9 @@ def parse_profile(text: str, label: str, *, path: Path | None = None) -> LoadedP
     return LoadedProfile(profile, path=path, sources=sources)
 
 
+YAML_SYNTAX_HINT = "Fix the YAML syntax at that line (indentation, a missing colon, quotes)."
+
+
 def _load_yaml(text: str, label: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -348,7 +351,7 @@ def _load_yaml(text: str, label: str) -> Any:
         problem = error.problem or error.context or "invalid YAML"
         raise ConfigError(
             f"{where}: not valid YAML: {problem}.",
-            hint="Fix the YAML syntax at that line (indentation, a missing colon, quotes).",
+            hint=YAML_SYNTAX_HINT,
         ) from None
     except YAMLError as error:
         raise ConfigError(f"{label}: not valid YAML: {error}.") from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from glmctl.cli.globals import hoist_global_options
 from tests.conftest import CliResult
 
@@ -40,10 +42,6 @@ def test_global_options_are_hoisted_before_the_subcommand() -> None:
     ]
 
 
-def test_dangling_value_option_is_left_for_the_parser() -> None:
-    assert hoist_global_options(["status", "--context"]) == ["status", "--context"]
-
-
 def test_help_summaries_are_the_commands_own() -> None:
     """`glmctl --help` lists summaries from a table; they must say what each command says."""
     from glmctl.cli.commands import COMMANDS, load_command
@@ -68,3 +66,32 @@ def test_help_does_not_import_command_modules() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_attached_short_option_value_is_hoisted() -> None:
+    assert hoist_global_options(["status", "-ojson"]) == ["-ojson", "status"]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["status", "--context"], "--context"),
+        (["status", "-o"], "-o"),
+        (["--kubeconfig"], "--kubeconfig"),
+        (["status", "--timeout", "--", "x"], "--timeout"),
+    ],
+)
+def test_global_option_without_a_value_says_so(
+    run_cli: Callable[..., CliResult], args: list[str], option: str
+) -> None:
+    result = run_cli(args)
+    assert result.exit_code == 2
+    assert f"glmctl: error: option {option} needs a value" in result.stderr
+    assert "No such option" not in result.stderr
+
+
+def test_bad_output_format_lists_the_choices_plainly(run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli(["-o", "yaml", "status"])
+    assert result.exit_code == 2
+    assert "'yaml' is not one of rich, json, junit, markdown, sarif, github" in result.stderr
+    assert "Value error" not in result.stderr

@@ -42,6 +42,15 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _output_format(value: str | OutputFormat) -> OutputFormat:
+    """Our own sentence for a wrong ``-o``: typer's lists the choices in Python quotes."""
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        choices = ", ".join(OutputFormat)
+        raise ValueError(f"{value!r} is not one of {choices}") from None
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -63,7 +72,12 @@ def root(
     ] = None,
     output: Annotated[
         OutputFormat,
-        typer.Option("--output", "-o", help="Output format (sarif and github: lint only)."),
+        typer.Option(
+            "--output",
+            "-o",
+            parser=_output_format,
+            help="Output format (sarif and github: lint only).",
+        ),
     ] = OutputFormat.RICH,
     timeout: Annotated[
         float | None,

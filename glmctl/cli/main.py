@@ -16,18 +16,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from glmctl.cli.app import app
     from glmctl.cli.globals import hoist_global_options
 
-    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    debug = "--debug" in args
-    _configure_logging(debug=debug, verbose=sum(a.count("v") for a in args if _is_v(a)))
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in given
+    _configure_logging(debug=debug, verbose=sum(a.count("v") for a in given if _is_v(a)))
     _enable_shell_completion()
     try:
-        result = app(args=args, prog_name="glmctl", standalone_mode=False)
+        result = app(args=hoist_global_options(given), prog_name="glmctl", standalone_mode=False)
     except GlmctlError as error:
         _report(error.message, error.hint)
         if debug:
             logging.getLogger("glmctl").exception("details")
         return int(error.exit_code)
     except typer.TyperException as error:
+        if isinstance(error, typer.BadParameter):
+            error.message = _without_pydantic_prefix(error.message)
         show = getattr(error, "show", None)  # usage errors know how to print their usage line
         if callable(show):
             show()
@@ -60,10 +62,24 @@ def _enable_shell_completion() -> None:
         completion_init()
 
 
+def _without_pydantic_prefix(message: str) -> str:
+    """typer converts option values with pydantic, which starts the message of every
+    ``ValueError`` raised by a converter with "Value error, "; the sentence is the rest."""
+    return message.removeprefix("Value error, ")
+
+
+def report_error(error: GlmctlError) -> None:
+    """Print ``error`` the way the boundary does (``runbook validate`` goes on after one)."""
+    _report(error.message, error.hint)
+
+
 def _report(message: str, hint: str | None) -> None:
-    print(f"glmctl: error: {message}", file=sys.stderr)
-    if hint:
-        print(f"  hint: {hint}", file=sys.stderr)
+    """One ``glmctl: error:`` line per line of the message (a runbook's problems are one
+    per line, FILE:LINE:COL first, so editors can jump to each), then the hints."""
+    for line in message.splitlines() or [message]:
+        print(f"glmctl: error: {line}", file=sys.stderr)
+    for line in (hint or "").splitlines():
+        print(f"  hint: {line}", file=sys.stderr)
 
 
 def _is_v(arg: str) -> bool:

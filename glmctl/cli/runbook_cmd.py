@@ -46,7 +46,9 @@ def list_command(ctx: typer.Context) -> None:
             description = load_runbook(file.path).description.strip().splitlines()
             summary, valid = (description[0] if description else ""), True
         except RunbookError as error:
-            summary, valid = f"invalid: {error.detail}", False
+            more = len(error.problems) - 1
+            summary = f"invalid: {error.detail}" + (f" (and {more} more)" if more else "")
+            valid = False
         rows.append(
             {
                 "name": file.name,
@@ -112,6 +114,7 @@ def validate_command(
 ) -> None:
     """Check runbooks without running them; each problem is FILE:LINE:COL: message (exit 2)."""
     from glmctl.cli._runbook_runner import load_profile
+    from glmctl.cli.main import report_error
     from glmctl.errors import UsageError
     from glmctl.runbook.loader import load_runbook
     from glmctl.runbook.locate import find_runbook, list_runbooks
@@ -125,9 +128,7 @@ def validate_command(
             loaded = load_runbook(find_runbook(target), profile=profile)
         except UsageError as error:
             failures += 1
-            typer.echo(f"glmctl: error: {error.message}", err=True)
-            if error.hint:
-                typer.echo(f"  hint: {error.hint}", err=True)
+            report_error(error)
             continue
         typer.echo(f"ok {loaded.source} ({len(loaded.steps)} steps)")
     if failures:

@@ -1,26 +1,33 @@
 """Load a runbook and check all of it before anything runs.
 
-Every problem ends as ONE :class:`RunbookError` (a :class:`~glmctl.errors.UsageError`,
-exit 2) whose message starts with ``FILE:LINE:COL:`` pointing at the offending key or
-value, and names the nearest valid choice where there is one: broken YAML, an unknown key,
-an unknown step (``uses``), a missing or wrong step parameter, an undeclared ``params.X``,
-a ``profile.`` field that the profile does not have, a ``steps.ID`` that is not a step,
-a ``needs`` cycle, a mutating step not declared ``mutating: true``.
+Every problem found is reported, not only the first: the loader collects them and raises
+ONE :class:`RunbookError` (a :class:`~glmctl.errors.UsageError`, exit 2) whose message has
+one line per problem, ``FILE:LINE:COL: message``, sorted by position, each pointing at
+the offending key or value and naming the nearest valid choice where there is one: an
+unknown key, an unknown step (``uses``), a missing or wrong step parameter, an undeclared
+``params.X``, a ``profile.`` field that the profile does not have, a ``steps.ID`` that is
+not a step, a ``needs`` cycle, a mutating step not declared ``mutating: true``. Broken
+YAML is the exception: nothing after it can be trusted, so it is the only error reported.
 
 The YAML is read with ruamel's round-trip loader because it keeps the line and column of
 every key, value and list item; pydantic then checks shapes, and its error locations are
-mapped back onto those positions.
+mapped back onto those positions. A step whose shape is wrong is left out of the later
+checks, and the ids and parameter names written in the file still count as declared, so
+one mistake does not come back as a cascade of others.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as data_field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from glmctl.config import YAML_SYNTAX_HINT
 from glmctl.errors import UsageError
 from glmctl.runbook.expr import (
     EvaluationError,
@@ -37,18 +44,49 @@ from glmctl.steps.registry import StepRegistry, StepSpec, default_registry
 Location = tuple[str | int, ...]
 STEP_FIELDS = ("status", "summary", "outputs")
 
+# What people write when they know GitHub Actions steps, whose shape runbooks borrow.
+KEY_SYNONYMS = {
+    "name": "title",
+    "if": "when",
+    "depends_on": "needs",
+    "args": "with",
+    "params": "with",
+    "parameters": "with",
+    "continue-on-error": "continue_on_failure",
+    "continue_on_error": "continue_on_failure",
+    "timeout-minutes": "timeout",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a runbook: where (1-based), what, and what to do about it."""
+
+    line: int
+    column: int
+    message: str
+    hint: str | None = data_field(default=None, compare=False)
+
 
 class RunbookError(UsageError):
-    """A runbook that cannot be run: one message, with the file, line and column."""
+    """A runbook that cannot be run: every problem found, one line each, in file order.
 
-    def __init__(
-        self, source: str, line: int, column: int, message: str, *, hint: str | None = None
-    ) -> None:
-        super().__init__(f"{source}:{line}:{column}: {message}", hint=hint)
+    ``line``, ``column`` and ``detail`` are those of the first problem; ``problems`` has
+    them all. The hint gathers the problems' distinct hints.
+    """
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        ordered = sorted(problems, key=lambda p: (p.line, p.column))
+        hints = dict.fromkeys(p.hint for p in ordered if p.hint)
+        super().__init__(
+            "\n".join(f"{source}:{p.line}:{p.column}: {p.message}" for p in ordered),
+            hint="\n".join(hints) or None,
+        )
         self.source = source
-        self.line = line
-        self.column = column
-        self.detail = message
+        self.problems = tuple(ordered)
+        self.line = ordered[0].line
+        self.column = ordered[0].column
+        self.detail = ordered[0].message
 
 
 def load_runbook(
@@ -87,24 +125,31 @@ def parse_runbook(
 
 
 class _Checker:
-    """One validation pass over one document; raises at the first problem."""
+    """One validation pass over one document, collecting every problem it finds."""
 
     def __init__(self, source: str, registry: StepRegistry, profile: Any) -> None:
         self.source = source
         self.registry = registry
         self.profile = profile
         self.root: Any = None
+        self.problems: list[Problem] = []
+        self.parameters: list[tuple[int, Parameter]] = []
+        self.steps: list[tuple[int, Step]] = []
+        self.parameter_names: list[str] = []
+        self.step_ids: list[str] = []
 
     # -- entry point ---------------------------------------------------------------------
 
     def check(self, text: str) -> Runbook:
         self.root = self._parse_yaml(text)
         runbook = self._check_shape()
-        self._check_parameters(runbook)
-        self._check_unique_ids(runbook)
-        for index, step in enumerate(runbook.steps):
-            self._check_step(runbook, index, step)
-        self._check_cycles(runbook)
+        self._check_parameters()
+        self._check_unique_ids()
+        for index, step in self.steps:
+            self._check_step(index, step)
+        self._check_cycles()
+        if self.problems or runbook is None:
+            raise RunbookError(self.source, self.problems)
         return runbook.model_copy(update={"source": self.source})
 
     # -- YAML and shape ------------------------------------------------------------------
@@ -119,40 +164,93 @@ class _Checker:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = " ".join(p for p in (error.context, error.problem) if p)
-            raise RunbookError(self.source, line, column, f"invalid YAML: {problem}") from None
+            raise RunbookError(
+                self.source, [Problem(line, column, f"invalid YAML: {problem}", YAML_SYNTAX_HINT)]
+            ) from None
         except YAMLError as error:
-            raise RunbookError(self.source, 1, 1, f"invalid YAML: {error}") from None
+            raise RunbookError(
+                self.source, [Problem(1, 1, f"invalid YAML: {error}", YAML_SYNTAX_HINT)]
+            ) from None
         if not isinstance(data, dict):
             raise RunbookError(
-                self.source, 1, 1, "a runbook is a mapping with name, description and steps"
+                self.source,
+                [Problem(1, 1, "a runbook is a mapping with name, description and steps")],
             )
         return data
 
-    def _check_shape(self) -> Runbook:
+    def _check_shape(self) -> Runbook | None:
+        """The whole runbook if its shape is right; else None, with each shape problem
+        added, and the parameters and steps that are right on their own kept for the
+        checks that follow."""
+        self._collect_declared_names()
         if "source" in self.root:  # set by the loader, never by the file
-            raise self._error(("source",), "unknown key `source`", at_key=True)
+            self._add(("source",), "unknown key `source`", at_key=True)
+        plain = _plain(self.root)
         try:
-            return Runbook.model_validate(_plain(self.root))
+            runbook = Runbook.model_validate(plain)
         except ValidationError as error:
-            first = error.errors()[0]
-            location: Location = tuple(first["loc"])
-            raise self._error(
-                location,
-                self._shape_message(first["type"], location, first["msg"]),
-                at_key=first["type"] == "extra_forbidden",
-            ) from None
+            self._add_shape_problems(error)
+            self.parameters = _valid_items(plain.get("parameters"), Parameter)
+            self.steps = _valid_items(plain.get("steps"), Step)
+            return None
+        self.parameters = list(enumerate(runbook.parameters))
+        self.steps = list(enumerate(runbook.steps))
+        return runbook
 
-    def _shape_message(self, kind: str, location: Location, message: str) -> str:
+    def _collect_declared_names(self) -> None:
+        """Step ids and parameter names as written, even in an entry with other mistakes."""
+        for key, names, attribute in (
+            ("steps", self.step_ids, "id"),
+            ("parameters", self.parameter_names, "name"),
+        ):
+            entries = self.root.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get(attribute), str):
+                    names.append(str(entry[attribute]))
+
+    def _add_shape_problems(self, error: ValidationError) -> None:
+        """One problem per place: a union type's alternatives all fail at the same value."""
+        seen: set[tuple[Location, str | int | None]] = set()
+        for problem in error.errors():
+            location: Location = tuple(problem["loc"])
+            kind = problem["type"]
+            anchor = self._anchor(location)
+            key = (anchor, location[-1] if kind == "missing" and location else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            if kind == "extra_forbidden":
+                self._add_unknown_key(location)
+                continue
+            self._add(location, self._shape_message(kind, location, anchor, problem["msg"]))
+
+    def _add_unknown_key(self, location: Location) -> None:
+        name = str(location[-1])
+        allowed = _allowed_keys(location)
+        self._add(
+            location,
+            f"{self._where(location)}unknown key `{name}`" + _suggest_key(name, allowed),
+            at_key=True,
+            hint=f"{_what_has_keys(location)} keys are: {', '.join(allowed)}." if allowed else None,
+        )
+
+    def _shape_message(self, kind: str, location: Location, anchor: Location, message: str) -> str:
         where = self._where(location)
-        name = location[-1] if location else ""
         if kind == "missing":
-            return f"{where}missing required key `{name}`"
-        if kind == "extra_forbidden":
-            allowed = _allowed_keys(location)
-            return f"{where}unknown key `{name}`{_did_you_mean(str(name), allowed)}"
+            return f"{where}missing required key `{location[-1] if location else ''}`"
         message = message.removeprefix("Value error, ")
-        dotted = ".".join(str(p) for p in location if not isinstance(p, int))
+        dotted = ".".join(str(p) for p in anchor if not isinstance(p, int))
         return f"{where}`{dotted}`: {message}" if dotted else f"{where}{message}"
+
+    def _anchor(self, location: Location) -> Location:
+        """The longest start of ``location`` that exists in the file (pydantic adds the
+        names of union alternatives, which the file does not have)."""
+        node = self.root
+        for depth, part in enumerate(location):
+            if not _has(node, part):
+                return location[:depth]
+            node = node[part]
+        return location
 
     def _where(self, location: Location) -> str:
         """``step `id`: `` when the location is inside a step that has an id."""
@@ -168,11 +266,11 @@ class _Checker:
 
     # -- parameters and ids ------------------------------------------------------------------
 
-    def _check_parameters(self, runbook: Runbook) -> None:
+    def _check_parameters(self) -> None:
         seen: set[str] = set()
-        for index, parameter in enumerate(runbook.parameters):
+        for index, parameter in self.parameters:
             if parameter.name in seen:
-                raise self._error(
+                self._add(
                     ("parameters", index, "name"), f"parameter `{parameter.name}` is declared twice"
                 )
             seen.add(parameter.name)
@@ -180,44 +278,45 @@ class _Checker:
                 try:
                     coerce_parameter(parameter, parameter.default)
                 except ValueError as error:
-                    raise self._error(
+                    self._add(
                         ("parameters", index, "default"), f"default of `{parameter.name}`: {error}"
-                    ) from None
+                    )
 
-    def _check_unique_ids(self, runbook: Runbook) -> None:
+    def _check_unique_ids(self) -> None:
         seen: set[str] = set()
-        for index, step in enumerate(runbook.steps):
+        for index, step in self.steps:
             if step.id in seen:
-                raise self._error(("steps", index, "id"), f"step id `{step.id}` is used twice")
+                self._add(("steps", index, "id"), f"step id `{step.id}` is used twice")
             seen.add(step.id)
 
     # -- one step ------------------------------------------------------------------------
 
-    def _check_step(self, runbook: Runbook, index: int, step: Step) -> None:
+    def _check_step(self, index: int, step: Step) -> None:
         here: Location = ("steps", index)
         spec = self.registry.get(step.uses)
         if spec is None:
-            raise self._error(
+            self._add(
                 (*here, "uses"),
                 f"step `{step.id}`: unknown step `{step.uses}`"
                 + _did_you_mean(step.uses, self.registry.names()),
                 hint="`glmctl runbook steps` lists every step glmctl knows.",
             )
-        self._check_mutating(here, step, spec)
-        self._check_with(here, step, spec)
-        self._check_with_references(runbook, here, step)
-        self._check_when(runbook, here, step)
-        self._check_needs(runbook, here, step)
+        else:
+            self._check_mutating(here, step, spec)
+            self._check_with(here, step, spec)
+        self._check_with_references(here, step)
+        self._check_when(here, step)
+        self._check_needs(here, step)
 
     def _check_mutating(self, here: Location, step: Step, spec: StepSpec) -> None:
         if spec.mutating and step.mutating is not True:
-            raise self._error(
+            self._add(
                 (*here, "mutating") if step.mutating is not None else (*here, "uses"),
                 f"step `{step.id}`: `{spec.name}` changes the cluster or repository; "
                 "declare it with `mutating: true`",
             )
         if not spec.mutating and step.mutating:
-            raise self._error(
+            self._add(
                 (*here, "mutating"),
                 f"step `{step.id}`: `{spec.name}` changes nothing; remove `mutating: true`",
             )
@@ -228,48 +327,56 @@ class _Checker:
         accepted = _model_keys(model)
         for key in step.with_:
             if key not in accepted:
-                raise self._error(
+                self._add(
                     (*here, "with", key),
                     f"step `{step.id}`: `{spec.name}` has no parameter `{key}`"
                     + _did_you_mean(key, sorted(accepted)),
                     at_key=True,
                 )
+        known = {key: value for key, value in step.with_.items() if key in accepted}
         try:
-            model.model_validate(step.with_)
+            model.model_validate(known)
         except ValidationError as error:
             for problem in error.errors():
-                location: Location = tuple(problem["loc"])
-                missing = problem["type"] == "missing"
-                if not missing and location and _is_templated(step.with_, location):
-                    continue
-                if missing:
-                    name = location[0] if location else "?"
-                    raise self._error(
-                        (*here, "with") if "with" in self._node(here) else here,
-                        f"step `{step.id}`: `{spec.name}` needs parameter `{name}`",
-                    ) from None
-                dotted = ".".join(str(p) for p in location)
-                message = problem["msg"].removeprefix("Value error, ")
-                raise self._error(
-                    (*here, "with", *location),
-                    f"step `{step.id}`: parameter `{dotted}` of `{spec.name}`: {message}",
-                ) from None
+                self._add_parameter_problem(here, step, spec, known, problem)
 
-    def _check_with_references(self, runbook: Runbook, here: Location, step: Step) -> None:
+    def _add_parameter_problem(
+        self, here: Location, step: Step, spec: StepSpec, values: dict[str, Any], problem: Any
+    ) -> None:
+        location: Location = tuple(problem["loc"])
+        if problem["type"] == "missing":
+            self._add(
+                (*here, "with") if "with" in self._node(here) else here,
+                f"step `{step.id}`: `{spec.name}` needs parameter `{location[0]}`",
+            )
+            return
+        if location and _is_templated(values, location):
+            return
+        message = problem["msg"].removeprefix("Value error, ")
+        if not location:  # the parameters as a whole (a model validator) are wrong
+            self._add(
+                (*here, "with") if "with" in self._node(here) else here,
+                f"step `{step.id}`: parameters of `{spec.name}`: {message}",
+            )
+            return
+        dotted = ".".join(str(p) for p in location)
+        self._add(
+            (*here, "with", *location),
+            f"step `{step.id}`: parameter `{dotted}` of `{spec.name}`: {message}",
+        )
+
+    def _check_with_references(self, here: Location, step: Step) -> None:
         for location, text in _strings(step.with_, ()):
             try:
                 parts = parse_templates(text)
             except ExpressionError as error:
-                raise self._error(
-                    (*here, "with", *location), error.message, offset=error.offset
-                ) from None
+                self._add((*here, "with", *location), error.message, offset=error.offset)
+                continue
             for part in parts:
                 for reference in part.expression.references:
-                    self._check_reference(
-                        runbook, step, reference, (*here, "with", *location), in_with=True
-                    )
+                    self._check_reference(step, reference, (*here, "with", *location))
 
-    def _check_when(self, runbook: Runbook, here: Location, step: Step) -> None:
+    def _check_when(self, here: Location, step: Step) -> None:
         conditions = step.conditions()
         for position, condition in enumerate(conditions):
             location: Location = (
@@ -280,61 +387,51 @@ class _Checker:
             try:
                 expression = parse_expression(text)
             except ExpressionError as error:
-                raise self._error(
+                self._add(
                     location, f"step `{step.id}`: {error.message}", offset=shift + error.offset
-                ) from None
+                )
+                continue
             for reference in expression.references:
-                self._check_reference(runbook, step, reference, location, in_with=False)
+                self._check_reference(step, reference, location)
 
-    def _check_needs(self, runbook: Runbook, here: Location, step: Step) -> None:
-        ids = [s.id for s in runbook.steps]
+    def _check_needs(self, here: Location, step: Step) -> None:
         for position, needed in enumerate(step.needs):
             if needed == step.id:
-                raise self._error(
-                    (*here, "needs", position), f"step `{step.id}` cannot need itself"
-                )
-            if needed not in ids:
-                raise self._error(
+                self._add((*here, "needs", position), f"step `{step.id}` cannot need itself")
+            elif needed not in self.step_ids:
+                self._add(
                     (*here, "needs", position),
-                    f"step `{step.id}`: needs unknown step `{needed}`" + _did_you_mean(needed, ids),
+                    f"step `{step.id}`: needs unknown step `{needed}`"
+                    + _did_you_mean(needed, self.step_ids),
                 )
 
     # -- references ------------------------------------------------------------------------
 
-    def _check_reference(
-        self,
-        runbook: Runbook,
-        step: Step,
-        reference: Reference,
-        location: Location,
-        *,
-        in_with: bool,
-    ) -> None:
-        def fail(message: str) -> RunbookError:
-            return self._error(location, f"step `{step.id}`: {message}")
-
+    def _check_reference(self, step: Step, reference: Reference, location: Location) -> None:
         if reference.root == "params":
-            self._check_params_reference(runbook, reference, fail)
+            message = self._params_reference_problem(reference)
         elif reference.root == "profile":
-            self._check_profile_reference(reference, fail)
+            message = self._profile_reference_problem(reference)
         else:
-            self._check_steps_reference(runbook, step, reference, fail)
+            message = self._steps_reference_problem(step, reference)
+        if message:
+            self._add(location, f"step `{step.id}`: {message}")
 
-    def _check_params_reference(self, runbook: Runbook, reference: Reference, fail: Any) -> None:
-        names = [p.name for p in runbook.parameters]
+    def _params_reference_problem(self, reference: Reference) -> str | None:
+        names = self.parameter_names
         if not reference.path:
-            raise fail("use params.NAME, not params alone")
+            return "use params.NAME, not params alone"
         name = str(reference.path[0])
         if name not in names:
             declared = ", ".join(names) if names else "none"
-            raise fail(
-                f"`{reference}`: no parameter `{name}` is declared"
-                + (_did_you_mean(name, names) or f" (declared: {declared})")
+            return f"`{reference}`: no parameter `{name}` is declared" + (
+                _did_you_mean(name, names) or f" (declared: {declared})"
             )
+        return None
 
-    def _check_profile_reference(self, reference: Reference, fail: Any) -> None:
+    def _profile_reference_problem(self, reference: Reference) -> str | None:
         if self.profile is None:
-            return
+            return None
         value = self.profile
         walked = "profile"
         for part in reference.path:
@@ -342,49 +439,59 @@ class _Checker:
                 value = lookup(value, part)
             except EvaluationError:
                 choices = _field_names(value)
-                raise fail(
-                    f"`{reference}`: the profile has no `{walked}.{part}`"
-                    + _did_you_mean(str(part), choices)
-                ) from None
+                return f"`{reference}`: the profile has no `{walked}.{part}`" + _did_you_mean(
+                    str(part), choices
+                )
             walked += f".{part}"
+        return None
 
-    def _check_steps_reference(
-        self, runbook: Runbook, step: Step, reference: Reference, fail: Any
-    ) -> None:
-        ids = [s.id for s in runbook.steps]
+    def _steps_reference_problem(self, step: Step, reference: Reference) -> str | None:
+        ids = self.step_ids
         if not reference.path:
-            raise fail("use steps.ID.status, steps.ID.summary or steps.ID.outputs.KEY")
+            return "use steps.ID.status, steps.ID.summary or steps.ID.outputs.KEY"
         target = str(reference.path[0])
         if target == step.id:
-            raise fail(f"`{reference}`: a step cannot refer to itself")
+            return f"`{reference}`: a step cannot refer to itself"
         if target not in ids:
-            raise fail(f"`{reference}`: no step has id `{target}`" + _did_you_mean(target, ids))
+            return f"`{reference}`: no step has id `{target}`" + _did_you_mean(target, ids)
         if len(reference.path) < 2 or reference.path[1] not in STEP_FIELDS:
-            field = reference.path[1] if len(reference.path) > 1 else ""
-            raise fail(
+            field_name = reference.path[1] if len(reference.path) > 1 else ""
+            return (
                 f"`{reference}`: a step has "
                 + ", ".join(STEP_FIELDS)
-                + _did_you_mean(str(field), list(STEP_FIELDS))
+                + _did_you_mean(str(field_name), list(STEP_FIELDS))
             )
         if reference.path[1] == "outputs" and len(reference.path) > 2:
-            spec = self.registry.get(runbook.step(target).uses)
-            key = str(reference.path[2])
-            if spec is not None and spec.outputs is not None and key not in spec.outputs:
-                raise fail(
-                    f"`{reference}`: `{spec.name}` has no output `{key}`"
-                    + _did_you_mean(key, sorted(spec.outputs))
-                    + (f" (outputs: {', '.join(sorted(spec.outputs))})" if spec.outputs else "")
-                )
+            return self._outputs_problem(reference, target)
+        return None
 
-    def _check_cycles(self, runbook: Runbook) -> None:
-        ids = [s.id for s in runbook.steps]
-        edges = {s.id: step_dependencies(s).all for s in runbook.steps}
+    def _outputs_problem(self, reference: Reference, target: str) -> str | None:
+        uses = next((s.uses for _, s in self.steps if s.id == target), None)
+        spec = self.registry.get(uses) if uses is not None else None
+        key = str(reference.path[2])
+        if spec is None or spec.outputs is None or key in spec.outputs:
+            return None
+        return (
+            f"`{reference}`: `{spec.name}` has no output `{key}`"
+            + _did_you_mean(key, sorted(spec.outputs))
+            + (f" (outputs: {', '.join(sorted(spec.outputs))})" if spec.outputs else "")
+        )
+
+    def _check_cycles(self) -> None:
+        """Among the steps whose references parse; unknown steps and a step that names
+        itself are reported already."""
+        ids = [step.id for _, step in self.steps]
+        edges: dict[str, frozenset[str]] = {}
+        for _, step in self.steps:
+            try:
+                edges[step.id] = (step_dependencies(step).all & frozenset(ids)) - {step.id}
+            except ExpressionError:
+                continue
         cycle = find_cycle(ids, edges)
         if cycle:
-            first = cycle[0]
-            index = ids.index(first)
-            raise self._error(
-                ("steps", index, "needs") if runbook.steps[index].needs else ("steps", index),
+            index, first = next((i, s) for i, s in self.steps if s.id == cycle[0])
+            self._add(
+                ("steps", index, "needs") if first.needs else ("steps", index),
                 "steps depend on each other in a cycle: " + " → ".join(cycle),
             )
 
@@ -396,7 +503,7 @@ class _Checker:
             node = node[part]
         return node
 
-    def _error(
+    def _add(
         self,
         location: Location,
         message: str,
@@ -404,9 +511,9 @@ class _Checker:
         at_key: bool = False,
         offset: int = 0,
         hint: str | None = None,
-    ) -> RunbookError:
+    ) -> None:
         line, column = _position(self.root, location, at_key=at_key)
-        return RunbookError(self.source, line, column + offset, message, hint=hint)
+        self.problems.append(Problem(line, column + offset, message, hint))
 
 
 def coerce_parameter(parameter: Parameter, value: Any) -> Any:
@@ -446,6 +553,13 @@ def _position(root: Any, location: Location, *, at_key: bool) -> tuple[int, int]
         else:
             break
     return line + 1, column + 1
+
+
+def _has(node: Any, part: str | int) -> bool:
+    """Whether ``node[part]`` exists in the loaded YAML."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _plain(node: Any) -> Any:
@@ -520,6 +634,42 @@ def _allowed_keys(location: Location) -> list[str]:
     if location[0] == "parameters":
         return sorted(_model_keys(Parameter))
     return []
+
+
+def _what_has_keys(location: Location) -> str:
+    """Whose keys ``_allowed_keys`` lists, as the start of a sentence."""
+    if len(location) > 1 and location[0] == "steps":
+        return "A step's"
+    if len(location) > 1 and location[0] == "parameters":
+        return "A parameter's"
+    return "A runbook's"
+
+
+def _suggest_key(name: str, allowed: Sequence[str]) -> str:
+    """The nearest spelling, else the key that means what a GitHub Actions habit wrote."""
+    close = _did_you_mean(name, allowed)
+    if close:
+        return close
+    synonym = KEY_SYNONYMS.get(name)
+    return f" (did you mean `{synonym}`?)" if synonym in allowed else ""
+
+
+def _valid_items(entries: Any, model: type[BaseModel]) -> list[tuple[int, Any]]:
+    """The entries of a list that are valid ``model``s on their own, with their index.
+
+    Unknown keys (reported already) are left out first: a step with a misspelt key still
+    has its ``uses``, ``with`` and references checked.
+    """
+    keys = _model_keys(model)
+    valid: list[tuple[int, Any]] = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict):
+            entry = {key: value for key, value in entry.items() if key in keys}
+        try:
+            valid.append((index, model.model_validate(entry)))
+        except ValidationError:
+            continue
+    return valid
 
 
 def _field_names(value: Any) -> list[str]:

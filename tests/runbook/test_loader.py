@@ -1,4 +1,5 @@
-"""Loading validates everything first: one error, with file, line and column, nothing run."""
+"""Loading validates everything first: every problem, each with file, line and column;
+nothing runs."""
 
 from __future__ import annotations
 
@@ -332,3 +333,97 @@ def test_loaded_values_are_plain_python(registry: StepRegistry) -> None:
     assert type(step.with_["takes"]) is float
     assert type(step.with_["details"]) is list
     assert step.with_["summary"] == "folded text"
+
+
+THREE_TYPOS = (
+    "name: x\n"  # 1
+    "parameters:\n"  # 2
+    "  - name: count\n"  # 3
+    "    default: '1'\n"  # 4
+    "steps:\n"  # 5
+    "  - id: first\n"  # 6
+    "    uses: test.reslt\n"  # 7: unknown step
+    "  - id: second\n"  # 8
+    "    name: Second\n"  # 9: unknown key
+    "    uses: test.result\n"  # 10
+    "    with:\n"  # 11
+    "      summary: ${{ params.cuont }}\n"  # 12: undeclared parameter
+    "      takes: soon\n"  # 13: wrong parameter type
+    "  - id: third\n"  # 14
+    "    uses: test.result\n"  # 15
+    "    retry: 2\n"  # 16: unknown key
+    "    when: steps.frist.status == 'pass'\n"  # 17: unknown step id
+)
+
+
+def test_every_independent_problem_is_reported_in_file_order(registry: StepRegistry) -> None:
+    error = error_for(THREE_TYPOS, registry)
+    lines = str(error).splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == [
+        "book.yaml:7:11:",
+        "book.yaml:9:5:",
+        "book.yaml:12:16:",
+        "book.yaml:13:14:",
+        "book.yaml:16:5:",
+        "book.yaml:17:11:",
+    ]
+    assert "unknown step `test.reslt` (did you mean `test.result`" in lines[0]
+    assert "unknown key `name` (did you mean `title`?)" in lines[1]
+    assert "no parameter `cuont` is declared (did you mean `count`?)" in lines[2]
+    assert "parameter `takes` of `test.result`" in lines[3]
+    assert "unknown key `retry` (did you mean `retries`" in lines[4]
+    assert "no step has id `frist` (did you mean `first`?)" in lines[5]
+    assert (error.line, error.column) == (7, 11) and len(error.problems) == 6
+    assert error.exit_code == ExitCode.USAGE
+
+
+def test_unknown_key_hint_lists_the_valid_keys(registry: StepRegistry) -> None:
+    error = error_for("name: x\nsteps:\n  - id: a\n    uses: test.result\n    name: A\n", registry)
+    assert error.hint is not None
+    assert "A step's keys are: continue_on_failure, id," in error.hint
+    assert "title, uses, when, with." in error.hint
+
+
+def test_broken_yaml_stops_there_and_says_how_to_fix_it(registry: StepRegistry) -> None:
+    text = "name: x\nsteps:\n  - id: a\n    uses: test.nope\n  - id: [b\n"
+    error = error_for(text, registry)
+    assert len(error.problems) == 1
+    assert "invalid YAML" in str(error)
+    assert error.hint == "Fix the YAML syntax at that line (indentation, a missing colon, quotes)."
+
+
+@pytest.mark.parametrize("namespace", ["ns", "${{ params.ns }}"])
+def test_a_whole_parameter_model_error_has_no_empty_parameter_name(
+    registry: StepRegistry, namespace: str
+) -> None:
+    text = (
+        "name: x\nparameters:\n  - name: ns\n    default: a\nsteps:\n  - id: a\n"
+        f"    uses: pods.ready\n    with:\n      namespace: {namespace}\n"
+    )
+    error = error_for(text, registry)
+    assert str(error).startswith("book.yaml:9:7: ")
+    assert "step `a`: parameters of `pods.ready`: give either `selector`" in str(error)
+    assert "parameter ``" not in str(error)
+
+
+def test_a_step_naming_itself_is_not_also_a_cycle(registry: StepRegistry) -> None:
+    text = "name: x\nsteps:\n  - id: a\n    uses: test.result\n    needs: [a]\n"
+    error = error_for(text, registry)
+    assert [p.message for p in error.problems] == ["step `a` cannot need itself"]
+
+
+def test_cli_validate_and_run_show_every_problem(
+    run_cli: Callable[..., CliResult],
+    write_runbook: Callable[[str, str], Path],
+    registry: StepRegistry,
+    recorder: Recorder,
+) -> None:
+    path = write_runbook("typos.yaml", THREE_TYPOS)
+    for command in ("validate", "run"):
+        result = run_cli(["runbook", command, str(path)])
+        assert result.exit_code == 2
+        errors = [line for line in result.stderr.splitlines() if line.startswith("glmctl: error:")]
+        assert len(errors) == 6, result.stderr
+        assert all(line.startswith(f"glmctl: error: {path}:") for line in errors)
+        assert "  hint: `glmctl runbook steps` lists every step glmctl knows." in result.stderr
+    assert recorder.ran == []
