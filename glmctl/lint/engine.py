@@ -6,6 +6,7 @@ The public entry point is :func:`lint_repository`; ``glmctl lint`` and ``glmctl 
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import gc
 import logging
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glmctl.errors import UsageError
 from glmctl.lint.context import LintContext
 from glmctl.lint.loader import load_repository
 from glmctl.lint.model import Finding, Severity
@@ -46,9 +48,40 @@ class LintReport:
 
 
 def lint_repository(root: Path, settings: LintSettings | None = None) -> LintReport:
-    """Lint the GitOps repository at ``root``; never raises on the repository's content."""
+    """Lint the GitOps repository at ``root``; never raises on the repository's content.
+
+    Raises :class:`UsageError` when ``settings`` name a rule that does not exist.
+    """
+    settings = settings or LintSettings()
+    rules = all_rules()
+    _check_rule_ids(settings, rules)
     with _no_cyclic_gc():
-        return _lint(root, settings or LintSettings())
+        return _lint(root, settings, rules)
+
+
+def _check_rule_ids(settings: LintSettings, rules: Mapping[str, Rule]) -> None:
+    """A misspelt id in ``lint.disable`` would silence nothing, silently: refuse it.
+
+    Checked here, where the settings meet the registry: the profile loader that validates
+    the rest of ``glmctl.yaml`` does not know which rules exist.
+    """
+    for index, entry in enumerate(settings.disable):
+        if entry.rule == "*" or entry.rule in rules:
+            continue
+        ranked = _closest_first(entry.rule, list(rules))
+        guess = difflib.get_close_matches(entry.rule, ranked, n=1, cutoff=0.6)
+        raise UsageError(
+            f"lint.disable[{index}].rule {entry.rule!r} is not a lint rule.",
+            hint=(f"Did you mean {guess[0]}? " if guess else "")
+            + f"Valid rule ids (closest first): {', '.join(ranked)}, or '*' for all.",
+        )
+
+
+def _closest_first(name: str, candidates: list[str]) -> list[str]:
+    def similarity(candidate: str) -> float:
+        return difflib.SequenceMatcher(None, name, candidate).ratio()
+
+    return sorted(candidates, key=lambda candidate: (-similarity(candidate), candidate))
 
 
 @contextmanager
@@ -69,8 +102,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _lint(root: Path, settings: LintSettings) -> LintReport:
-    rules = all_rules()
+def _lint(root: Path, settings: LintSettings, rules: dict[str, Rule]) -> LintReport:
     model = load_repository(root)
     ctx = LintContext(model, settings)
     raw: list[Finding] = []

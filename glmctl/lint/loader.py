@@ -6,8 +6,9 @@ built in turn. Only objects reached this way are deployed. This module reproduce
 closely enough for lint: kustomization ``resources``/``components`` (files, directories,
 remote bases), a generated kustomization for directories that have none, the top-level
 ``namespace:`` override, Flux's ``targetNamespace``, and kustomize's Secret/ConfigMap
-generators. Whatever the walk meets that Flux would fail on is recorded as a
-:class:`Problem`; turning problems into findings is the rules' job.
+generators (whose input files, like patch files, must exist). Whatever the walk meets that
+Flux would fail on is recorded as a :class:`Problem`; turning problems into findings is the
+rules' job.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 UNKNOWN_KEYS_ANNOTATION = "lint.glmctl.io/keys-unknown"
+PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
 
 # Flux's own test for a non-local kustomize resource, plus other hosted git forms.
 _REMOTE = re.compile(
@@ -225,6 +227,7 @@ class _Walker:
                     if isinstance(entry, str):
                         self._resource(result, directory, kfile, entries.line_of(index), entry, key)
         self._generators(result, directory, kfile, spec)
+        self._patches(directory, kfile, spec)
         self._note_listed(directory, spec)
         if (
             isinstance(spec.get("helmCharts"), YList)
@@ -285,17 +288,45 @@ class _Walker:
                     body = _generated_object(kind, entry, entries.line_of(index))
                     manifest = Manifest(kfile, entries.line_of(index), body, -1 - index)
                     result.objects.append(Placed(manifest, manifest.namespace))
-                    for path in _generator_files(entry):
-                        rel = normalize(directory, path)
-                        if rel:
-                            self.listed.add(rel)
+                    for field_name, line, path in _generator_files(entry):
+                        what = f"{key} '{entry['name']}' {field_name}"
+                        self._input_file(directory, kfile, line, path, what)
+
+    def _input_file(self, directory: str, kfile: str, line: int, entry: str, what: str) -> None:
+        """A file kustomize reads (generator input, patch): it must exist as Flux sees it.
+
+        kustomize build fails on a missing one just as on a missing resource, so the same
+        problems are recorded; the file is not built into objects.
+        """
+        if is_remote(entry):
+            return
+        rel = normalize(directory, entry)
+        if rel is None:
+            self.problems.append(Problem("outside", kfile, line, entry, what))
+            return
+        self.listed.add(rel)
+        if self.files.is_file(rel) or self.files.is_dir(rel):
+            return
+        kind = "ignored" if self.files.on_disk(rel) else "missing"
+        self.problems.append(Problem(kind, kfile, line, entry, what))
+
+    def _patches(self, directory: str, kfile: str, spec: YMap) -> None:
+        """Patch files (``patches``/``patchesJson6902`` ``path:``, ``patchesStrategicMerge``
+        entries that are not inline patches)."""
+        for key in PATCH_KEYS:
+            entries = spec.get(key)
+            if not isinstance(entries, YList):
+                continue
+            for index, entry in enumerate(entries):
+                if isinstance(entry, str) and _is_patch_path(entry):
+                    self._input_file(directory, kfile, entries.line_of(index), entry, key)
+                elif isinstance(entry, YMap) and isinstance(entry.get("path"), str):
+                    line = entry.line_of("path")
+                    self._input_file(directory, kfile, line, entry["path"], key)
 
     def _note_listed(self, directory: str, spec: YMap) -> None:
-        """Files a kustomization uses without building them (patches, configs): not strays."""
+        """Files a kustomization uses without building them (configs, plugins): not strays."""
         for key in (
-            "patchesStrategicMerge",
-            "patches",
-            "patchesJson6902",
             "crds",
             "configurations",
             "transformers",
@@ -327,16 +358,26 @@ class _Walker:
                     self.commented.add(rel)
 
 
-def _generator_files(entry: YMap) -> list[str]:
-    paths: list[str] = []
+def _generator_files(entry: YMap) -> list[tuple[str, int, str]]:
+    """(field, line, path) of each file a generator entry reads (``key=path`` gives path)."""
+    found: list[tuple[str, int, str]] = []
     for key in ("files", "envs"):
         values = entry.get(key)
-        if isinstance(values, list):
-            paths.extend(v.split("=", 1)[-1] for v in values if isinstance(v, str))
+        if isinstance(values, YList):
+            found.extend(
+                (key, values.line_of(index), value.split("=", 1)[-1] if key == "files" else value)
+                for index, value in enumerate(values)
+                if isinstance(value, str)
+            )
     env = entry.get("env")
     if isinstance(env, str):
-        paths.append(env)
-    return paths
+        found.append(("env", entry.line_of("env"), env))
+    return found
+
+
+def _is_patch_path(entry: str) -> bool:
+    """A ``patchesStrategicMerge`` string is a file path unless it is an inline patch."""
+    return "\n" not in entry and ":" not in entry
 
 
 def _generated_object(kind: str, entry: YMap, line: int) -> YMap:

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from glmctl.errors import UsageError
 from glmctl.lint.engine import lint_repository
+from glmctl.lint.settings import LintSettings, RuleDisable
 from glmctl.render.lint import render_rich, sarif_log
 
 from .conftest import GUIDE, Edit, apply_edits
@@ -144,6 +146,36 @@ def test_invalid_lint_settings_are_a_usage_error_naming_the_field(
 
     assert result.exit_code == 2
     assert "glmctl.yaml:3:7: lint.disable[0].rule" in result.stderr
+
+
+def test_misspelt_rule_in_disable_is_a_usage_error_closest_first(guide_repo: Path) -> None:
+    settings = LintSettings(disable=[RuleDisable(rule="unreferenced-fle")])
+
+    with pytest.raises(UsageError) as raised:
+        lint_repository(guide_repo, settings)
+
+    assert "'unreferenced-fle' is not a lint rule" in raised.value.message
+    hint = raised.value.hint or ""
+    assert hint.startswith("Did you mean unreferenced-file? ")
+    assert "(closest first): unreferenced-file, " in hint
+    assert "yaml-syntax" in hint
+
+
+def test_wildcard_and_real_rule_ids_are_accepted(guide_repo: Path) -> None:
+    settings = LintSettings(
+        disable=[RuleDisable(rule="*", paths=["scratch/**"]), RuleDisable(rule="secret-missing")]
+    )
+
+    assert lint_repository(guide_repo, settings).findings == ()
+
+
+def test_misspelt_rule_in_glmctl_yaml_exits_two(run_cli: RunCli, guide_repo: Path) -> None:
+    (guide_repo / "glmctl.yaml").write_text("lint:\n  disable:\n    - rule: unreferenced-fle\n")
+
+    result = run_cli(["lint", str(guide_repo)])
+
+    assert result.exit_code == 2
+    assert "did you mean unreferenced-file?" in result.stderr.lower()
 
 
 def test_config_disables_a_rule_for_a_path_and_declares_a_secret(

@@ -24,6 +24,7 @@ OP_DEPLOYMENT = "infrastructure/onepassword-connect/deployment.yaml"
 OP_KUSTOMIZATION = "infrastructure/onepassword-connect/kustomization.yaml"
 ESO_HELMRELEASE = "infrastructure/external-secrets/helmrelease.yaml"
 GLM_HELMRELEASE = "infrastructure/gitops-lifecycle-management/helmrelease.yaml"
+GLM_KUSTOMIZATION = "infrastructure/gitops-lifecycle-management/kustomization.yaml"
 AUTHENTIK_ES = "infrastructure/authentik/externalsecrets.yaml"
 AUTHENTIK_HR = "infrastructure/authentik/helmrelease.yaml"
 
@@ -86,6 +87,13 @@ CASES = [
         (Edit(OP_KUSTOMIZATION, "  - service.yaml", "  - services.yaml"),),
         "kustomize-missing-resource", E, OP_KUSTOMIZATION, "services.yaml",
         "'services.yaml' is listed in resources but does not exist", "'service.yaml'",
+    ),
+    Case(
+        "kustomize-missing-resource (generator file)",
+        (Edit(GLM_KUSTOMIZATION, "      - values.yaml", "      - values.yaml=value.yaml"),),
+        "kustomize-missing-resource", E, GLM_KUSTOMIZATION, "=value.yaml",
+        "'value.yaml' is listed in configMapGenerator 'gitops-lifecycle-management-values' "
+        "files but does not exist", "'values.yaml'",
     ),
     Case(
         "kustomize-remote-resource",

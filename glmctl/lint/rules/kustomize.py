@@ -23,8 +23,9 @@ from glmctl.lint.rules.common import (
 @rule(
     "kustomize-missing-resource",
     E,
-    "A kustomization lists a file or directory that does not exist (or that git ignores)",
-    "kustomize build fails, so the whole Flux Kustomization fails.",
+    "A kustomization names a file or directory that does not exist (or that git ignores)",
+    "Resources, components, generator files/envs and patch paths: kustomize build fails on "
+    "any of them, so the whole Flux Kustomization fails.",
 )
 def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:
