@@ -38,20 +38,16 @@ def monitor(
 
     Examples: glmctl monitor; glmctl monitor --timeout 120; glmctl monitor --once -o json
     """
+    from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
     from glmctl.context import OutputFormat
-    from glmctl.errors import UsageError
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
 
     run = run_context(ctx)
-    if run.options.output not in (OutputFormat.RICH, OutputFormat.JSON):
-        raise UsageError(
-            f"glmctl monitor cannot write -o {run.options.output}.",
-            hint="Use -o rich (the default) or -o json.",
-        )
+    require_output(run, "monitor", (OutputFormat.RICH, OutputFormat.JSON))
     targets = MonitorTargets.from_profile(load_profile(run.options.config).profile)
     timeout = 0.0 if once else run.options.timeout
     if timeout is None:

@@ -15,12 +15,14 @@ def status(ctx: typer.Context) -> None:
 
     Each line: kind/name, Ready / NotReady / Unknown (with the suspended flag), reason,
     age and message, read the way `flux get` reads them. Objects that do not exist show as
-    "not found". Exit 0 when everything shown is Ready, 1 otherwise.
+    "not found". What is not Ready gets a next step (resume, monitor, troubleshoot). Writes
+    -o rich or json. Exit 0 when everything shown is Ready, 1 otherwise.
 
     Examples: glmctl status; glmctl status -o json; glmctl status --context prod
     """
     from datetime import UTC, datetime
 
+    from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.cluster.topology import StatusTargets, build_status
@@ -29,6 +31,7 @@ def status(ctx: typer.Context) -> None:
     from glmctl.render.status import print_status, status_json
 
     run = run_context(ctx)
+    require_output(run, "status", (OutputFormat.RICH, OutputFormat.JSON))
     targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
     with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
         report = build_status(cluster, targets, context=cluster.context_name)

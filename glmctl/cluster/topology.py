@@ -76,6 +76,9 @@ class FluxNode:
     children: tuple[FluxNode, ...] = field(default=())
     suspend_note: str = ""
     """Who suspended it, when and why (``glmctl rollback``'s annotations), if recorded."""
+    progressing: bool = False
+    """The controller is still working on it (Reconciling, or a generation not yet seen):
+    its NotReady may yet turn Ready, so waiting, not troubleshooting, comes next."""
 
     @property
     def ref(self) -> str:
@@ -116,6 +119,19 @@ class FluxNode:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """What to run next about an object that is not Ready, and why."""
+
+    command: str
+    why: str
+    ref: str
+
+    def to_data(self) -> dict[str, str]:
+        """Plain data for ``-o json``."""
+        return {"command": self.command, "why": self.why, "object": self.ref}
+
+
+@dataclass(frozen=True)
 class StatusReport:
     """The tree, the context it was read from, and whether everything in it is Ready."""
 
@@ -137,14 +153,70 @@ class StatusReport:
         """The nodes that are missing or not Ready."""
         return [node for node in self.nodes if not node.ready]
 
+    @property
+    def next_steps(self) -> list[NextStep]:
+        """What to run next, one step per command, causes before the lifecycle Kustomization.
+
+        The root's own failure is mostly its health check on what it deploys, so it gets a
+        step of its own only when nothing below it explains it.
+        """
+        below = [node for node in self.nodes if node is not self.root]
+        # resuming comes first: nothing else moves while an object is suspended
+        ordered = sorted([*below, self.root], key=lambda node: not node.suspended)
+        found: dict[str, NextStep] = {}
+        for node in ordered:
+            if node is self.root and not node.suspended and found:
+                continue
+            step = next_step(node)
+            if step is not None and step.command not in found:
+                found[step.command] = step
+        return list(found.values())
+
     def to_data(self, now: datetime) -> dict[str, Any]:
         """Plain data for ``-o json``."""
         return {
             "context": self.context,
             "ready": self.all_ready,
             "notReady": [node.ref for node in self.not_ready],
+            "nextSteps": [step.to_data() for step in self.next_steps],
             "tree": self.root.to_data(now),
         }
+
+
+def next_step(node: FluxNode) -> NextStep | None:
+    """The command for one object: resume a suspended one, follow one still progressing,
+    troubleshoot a failed HelmRelease, describe anything else that failed."""
+    kind = node.kind.lower()
+    where = f"{node.kind}/{node.name}"
+    if node.suspended:
+        if node.suspend_note:
+            return NextStep(
+                "glmctl rollback --undo",
+                f"{where} was {node.suspend_note}; --undo resumes it",
+                node.ref,
+            )
+        return NextStep(
+            f"flux resume {kind} {node.name} -n {node.namespace}",
+            f"{where} is suspended: Flux does not reconcile it",
+            node.ref,
+        )
+    if node.ready:
+        return None
+    if not node.found:
+        return _missing_step(node)
+    if node.progressing or node.status == "Unknown":
+        return NextStep("glmctl monitor", f"{where} is still reconciling", node.ref)
+    if node.kind == "HelmRelease":
+        return NextStep(
+            "glmctl troubleshoot helmrelease",
+            f"{where} failed: {node.reason or node.status}",
+            node.ref,
+        )
+    return NextStep(
+        f"kubectl describe {kind} {node.name} -n {node.namespace}",
+        f"{where} failed: {node.reason or node.status}",
+        node.ref,
+    )
 
 
 def build_status(
@@ -268,6 +340,22 @@ def _node(kind: str, obj: Obj, relation: str) -> FluxNode:
         created=str(metadata.get("creationTimestamp") or ""),
         last_transition=str(ready_condition.get("lastTransitionTime") or ""),
         suspend_note=flux.suspend_note(obj),
+        progressing=(state.reconciling or state.stale) and not state.stalled,
+    )
+
+
+def _missing_step(node: FluxNode) -> NextStep | None:
+    where = f"{node.kind}/{node.name}"
+    if node.status != NOT_FOUND:  # a dependency cycle: the tree already says where
+        return None
+    if "CRD" in node.message:
+        return NextStep("glmctl preflight", f"{where}: {node.message}", node.ref)
+    if node.kind == "HelmRelease":  # its Kustomization creates it
+        return NextStep(
+            "glmctl monitor", f"{where} does not exist yet: follow its deploy", node.ref
+        )
+    return NextStep(
+        "glmctl config show", f"{where} not found: is the name in the profile right?", node.ref
     )
 
 

@@ -57,6 +57,21 @@ def print_status(console: Console, report: StatusReport, now: datetime) -> None:
     console.print(Text(f"Lifecycle status (context {context})", style="bold"))
     console.print(status_tree(report, now))
     console.print(summary_line(report))
+    for line in next_step_lines(report):
+        console.print(line)
+
+
+def next_step_lines(report: StatusReport) -> list[Text]:
+    """``Next: COMMAND  (why)``, one line per step the report suggests."""
+    from rich.text import Text
+
+    lines = []
+    for step in report.next_steps:
+        line = Text("Next: ", style="bold")
+        line.append(step.command, style="cyan")
+        line.append(f"  ({step.why})", style="dim")
+        lines.append(line)
+    return lines
 
 
 def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) -> Text:

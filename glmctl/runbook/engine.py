@@ -396,7 +396,8 @@ class _Run:
         try:
             for expression in when_expressions(step):
                 if not expression.evaluate(scope):
-                    self._finish(step, StepResult.skipped(f"skipped: `{expression.text}` is false"))
+                    why = step.skip_reason or f"skipped: `{expression.text}` is false"
+                    self._finish(step, StepResult.skipped(why))
                     return
         except EvaluationError as error:
             self._finish(step, _error(f"cannot evaluate `when`: {error}"))

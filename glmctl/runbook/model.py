@@ -58,6 +58,8 @@ class Step(BaseModel):
     title: str | None = None
     with_: dict[str, Any] = Field(default_factory=dict, alias="with")
     when: bool | str | list[str] | None = None
+    skip_reason: str | None = Field(default=None, min_length=1)
+    """What the checklist says when ``when`` is false (default: which condition was)."""
     needs: list[str] = Field(default_factory=list)
     retries: int = Field(default=0, ge=0, le=100)
     retry_delay: float = Field(default=2.0, ge=0.0)

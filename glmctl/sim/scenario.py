@@ -289,10 +289,12 @@ def _locate(name_or_path: str) -> tuple[str, str]:
                 hint="Check the path, or name a shipped scenario (glmctl sim scenarios).",
             ) from error
     valid = [*scenario_names(), GENERATED]
-    closest = difflib.get_close_matches(name_or_path, valid, n=len(valid), cutoff=0.0)
+    close = difflib.get_close_matches(name_or_path, valid, n=2)
+    guess = f", did you mean {' or '.join(close)}?" if close else "."
     raise UsageError(
-        f"unknown scenario {name_or_path!r}; valid scenarios: {', '.join(closest)}.",
-        hint="Name a shipped scenario, or give the path of a scenario YAML file.",
+        f"unknown scenario {name_or_path!r}{guess}",
+        hint=f"Valid scenarios: {', '.join(valid)} (`glmctl sim scenarios` describes them); "
+        "or give the path of a scenario YAML file.",
     )
 
 

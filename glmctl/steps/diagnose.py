@@ -28,10 +28,9 @@ from glmctl.errors import ApiError, NotFound
 from glmctl.steps._reads import ClusterReads, Obj, labels_of, name_of, namespace_of, reads
 from glmctl.steps._text import clip, container_names, last_lines, plural, pod_phase, pod_problem
 from glmctl.steps.cluster_checks import resource_type
+from glmctl.steps.jobs import FLUX_OWNER_NAME, flux_owner, job_state
 from glmctl.steps.registry import StepContext, StepResult, StepStatus, step
 
-FLUX_OWNER_NAME = "kustomize.toolkit.fluxcd.io/name"
-FLUX_OWNER_NAMESPACE = "kustomize.toolkit.fluxcd.io/namespace"
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 MAX_EVIDENCE_LINES = 16
 
@@ -324,20 +323,8 @@ def _reconcile_command(owners: list[str]) -> str:
     return f"flux reconcile kustomization {name} -n {namespace} --with-source"
 
 
-def flux_owner(obj: Obj) -> str | None:
-    """``namespace/name`` of the Flux Kustomization that applied ``obj`` (from its labels)."""
-    labels = labels_of(obj)
-    name = labels.get(FLUX_OWNER_NAME)
-    if not name:
-        return None
-    return f"{labels.get(FLUX_OWNER_NAMESPACE) or 'flux-system'}/{name}"
-
-
 def _is_active(job: Obj) -> bool:
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("type") in ("Complete", "Failed") and condition.get("status") == "True":
-            return False
-    return True
+    return job_state(job) == "Active"  # the same reading as preflight's jobs.not_running
 
 
 def _age(obj: Obj, now: datetime) -> str:

@@ -22,6 +22,8 @@ from glmctl.steps.helm import read_release
 from glmctl.steps.registry import StepContext, StepResult, step
 
 HOOK_ANNOTATION = "helm.sh/hook"
+FLUX_OWNER_NAME = "kustomize.toolkit.fluxcd.io/name"
+FLUX_OWNER_NAMESPACE = "kustomize.toolkit.fluxcd.io/namespace"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 MAX_FAILED_LOGS = 3
@@ -43,6 +45,15 @@ def job_state(job: Obj) -> str:
     if job_condition(job, "Failed"):
         return "Failed"
     return "Active"
+
+
+def flux_owner(obj: Obj) -> str | None:
+    """``namespace/name`` of the Flux Kustomization that applied ``obj`` (from its labels)."""
+    labels = labels_of(obj)
+    name = labels.get(FLUX_OWNER_NAME)
+    if not name:
+        return None
+    return f"{labels.get(FLUX_OWNER_NAMESPACE) or 'flux-system'}/{name}"
 
 
 def finished_at(job: Obj) -> datetime | None:
@@ -68,14 +79,20 @@ class ReplacedParams(BaseModel):
 
     namespace: str
     jobs: list[JobFile | str] = Field(min_length=1)
+    kustomization: str | None = None
+    """The repository's kustomization.yaml that lists the jobs' files (the repo fix)."""
 
     @property
     def names(self) -> list[str]:
         """The Job names."""
         return [job if isinstance(job, str) else job.name for job in self.jobs]
 
+    def files(self, names: list[str]) -> list[str]:
+        """The files of the named jobs, where the profile gives them."""
+        return [j.file for j in self.jobs if isinstance(j, JobFile) and j.name in names]
 
-@step("jobs.not_running", params=ReplacedParams, outputs={"active"})
+
+@step("jobs.not_running", params=ReplacedParams, outputs={"active", "owners"})
 def not_running(ctx: StepContext, params: ReplacedParams) -> StepResult:
     """None of the named Jobs is still active in the namespace."""
     jobs = reads(ctx).by_name(resources.JOB, params.namespace)
@@ -86,26 +103,50 @@ def not_running(ctx: StepContext, params: ReplacedParams) -> StepResult:
         states = [
             f"{n}: {job_state(jobs[n])}" if n in jobs else f"{n}: absent" for n in params.names
         ]
+        replaced = plural(len(params.names), "replaced job")
         return StepResult.passed(
-            f"none of the {plural(len(params.names), 'replaced job')} is running"
-            f" ({len(present)} present, finished)",
+            f"none of the {replaced} is present"
+            if not present
+            else f"none of the {replaced} is running ({len(present)} present, all finished)",
             details=tuple(states),
             command=command,
-            outputs={"active": []},
+            outputs={"active": [], "owners": []},
         )
+    owners = sorted({owner for n in active if (owner := flux_owner(jobs[n]))})
     details = []
     for name in active:
         running = int((jobs[name].get("status") or {}).get("active") or 0)
-        details.append(f"{name}: active ({plural(running, 'pod')} running)")
+        owner = flux_owner(jobs[name])
+        applied = f", applied by Kustomization {owner}" if owner else ""
+        details.append(f"{name}: active ({plural(running, 'pod')} running){applied}")
     return StepResult.failed(
         f"{len(active)} of {plural(len(params.names), 'replaced job')} still running: "
         + ", ".join(active),
         details=tuple(details),
-        hint="The chart replaces these Jobs; deploying while they run makes both configure "
-        "authentik at once. Let them finish, or delete them: "
-        f"`kubectl delete job -n {params.namespace} {' '.join(active)}`.",
+        hint=_replaced_jobs_hint(params, active, owners),
         command=command,
-        outputs={"active": active},
+        outputs={"active": active, "owners": owners},
+    )
+
+
+def _replaced_jobs_hint(params: ReplacedParams, active: list[str], owners: list[str]) -> str:
+    """The repo fix first while a Flux Kustomization applies the jobs (deleted by hand, they
+    come back at its next reconcile: what ``troubleshoot old-jobs`` concludes from the same
+    labels), then the delete."""
+    delete = f"`kubectl delete job -n {params.namespace} {' '.join(active)}`"
+    why = (
+        "The chart replaces these Jobs; deploying while they run makes both configure "
+        "authentik at once. "
+    )
+    if not owners:
+        return why + f"Nothing re-applies them: let them finish, or delete them: {delete}."
+    files = ", ".join(params.files(active)) or "their files"
+    where = params.kustomization or "the outpost-config kustomization.yaml"
+    return (
+        why + f"Kustomization {', '.join(owners)} still applies them, so deleted by hand they "
+        f"come back: first remove {files} from {where} (`glmctl rollback --undo` does it "
+        "after a rollback; or edit it by hand), commit and push; then delete those still "
+        f"running: {delete}."
     )
 
 

@@ -89,7 +89,7 @@ def can_i(ctx: StepContext, params: CanIParams) -> StepResult:
             outputs=outputs,
         )
     return StepResult.failed(
-        f"{who} may not: " + "; ".join(check.sentence() for check in denied),
+        f"{who} may not " + "; nor ".join(check.sentence() for check in denied),
         details=details,
         hint=params.hint
         or "Ask a cluster admin to grant these permissions (a Role or ClusterRole bound to "

@@ -68,6 +68,24 @@ def test_preflight_names_exactly_the_failing_checks(
         assert steps[step_id]["command"], f"{step_id} has no equivalent command"
 
 
+def test_old_jobs_preflight_and_troubleshoot_agree_repo_fix_first(run_against: Run) -> None:
+    preflight = steps_of(run_against("old-jobs-running", "preflight", "-o", "json"))
+    troubleshoot = steps_of(
+        run_against("old-jobs-running", "troubleshoot", "old-jobs", "-o", "json")
+    )
+
+    hint = preflight["replaced_jobs"]["hint"]
+    kustomization = "infrastructure/authentik-outpost-config/kustomization.yaml"
+    assert hint.index(kustomization) < hint.index("kubectl delete job")
+    assert "`glmctl rollback --undo`" in hint
+    owner = "flux-system/infrastructure-authentik-outpost-config"
+    assert f"Kustomization {owner} still applies them" in hint
+    # the same labels make troubleshoot conclude that a hand delete would come back
+    assert f"applied by Kustomization {owner}" in troubleshoot["active"]["details"][0]
+    assert "would come back" in troubleshoot["diagnosis"]["summary"]
+    assert troubleshoot["replaced_jobs"]["hint"] == hint
+
+
 def test_connect_log_errors_are_shown_line_by_line(run_against: Run) -> None:
     steps = steps_of(run_against("onepassword-down", "preflight", "-o", "json"))
 

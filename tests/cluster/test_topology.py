@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from rich.console import Console
 from syrupy.assertion import SnapshotAssertion
 
@@ -14,6 +16,7 @@ from glmctl.cluster.resources import ResourceType
 from glmctl.cluster.topology import StatusTargets, build_status, format_age
 from glmctl.errors import CrdNotInstalled, NotFound
 from glmctl.render.status import print_status, status_json, trim
+from tests.conftest import CliResult
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 NS = "flux-system"
@@ -246,3 +249,88 @@ def test_a_missing_object_is_one_line_and_a_missing_crd_says_why() -> None:
     assert lines[at].endswith("Kustomization/infrastructure-authentik  ✗ not found")
     assert "├──" in lines[at + 1] or "└──" in lines[at + 1]  # no detail line under it
     assert "CRD installed?" in text
+
+
+# -- next steps ----------------------------------------------------------------------------
+
+
+def steps_of(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    report = build_status(DictReader(objects), StatusTargets())
+    return [(step.command, step.ref) for step in report.next_steps]
+
+
+def test_a_failed_helmrelease_points_at_its_troubleshooting_topic() -> None:
+    objects = guide_cluster(ready="False", reason="InstallFailed", message="hook failed")
+    objects[0]["status"]["conditions"][0].update(status="False", reason="HealthCheckFailed")
+
+    report = build_status(DictReader(objects), StatusTargets())
+
+    # the lifecycle Kustomization fails only because of what it deploys: one step, the cause
+    assert [(s.command, s.why) for s in report.next_steps] == [
+        (
+            "glmctl troubleshoot helmrelease",
+            "HelmRelease/gitops-lifecycle-management failed: InstallFailed",
+        )
+    ]
+    assert status_json(report, NOW).count('"command": "glmctl troubleshoot helmrelease"') == 1
+    assert "Next: glmctl troubleshoot helmrelease  (HelmRelease/" in render(report)
+
+
+def test_a_reconciling_object_is_followed_with_monitor() -> None:
+    objects = guide_cluster(ready="Unknown", reason="Progressing", message="Running 'install'")
+    assert steps_of(objects) == [
+        ("glmctl monitor", "HelmRelease/flux-system/gitops-lifecycle-management")
+    ]
+
+
+def test_a_suspended_kustomization_is_resumed_first() -> None:
+    objects = [o for o in guide_cluster() if o["kind"] != "HelmRelease"]
+    objects[0]["spec"]["suspend"] = True
+    assert steps_of(objects) == [
+        (
+            "flux resume kustomization infrastructure-gitops-lifecycle-management -n flux-system",
+            "Kustomization/flux-system/infrastructure-gitops-lifecycle-management",
+        ),
+        ("glmctl monitor", "HelmRelease/flux-system/gitops-lifecycle-management"),
+    ]
+
+
+def test_a_rollback_suspension_is_undone_with_rollback_undo() -> None:
+    objects = guide_cluster()
+    objects[0]["spec"]["suspend"] = True
+    objects[0]["metadata"]["annotations"] = {"glmctl.io/suspended-by": "jane"}
+    report = build_status(DictReader(objects), StatusTargets())
+    assert [(s.command, s.why) for s in report.next_steps] == [
+        (
+            "glmctl rollback --undo",
+            "Kustomization/infrastructure-gitops-lifecycle-management was suspended by jane; "
+            "--undo resumes it",
+        )
+    ]
+
+
+def test_a_failed_prerequisite_is_described_and_all_ready_has_no_next_step() -> None:
+    objects = guide_cluster()
+    assert steps_of(objects) == []
+    objects[1]["status"]["conditions"][0].update(status="False", reason="BuildFailed")
+    assert steps_of(objects) == [
+        (
+            "kubectl describe kustomization infrastructure-sources -n flux-system",
+            "Kustomization/flux-system/infrastructure-sources",
+        )
+    ]
+
+
+@pytest.mark.parametrize("command", ["status", "monitor"])
+@pytest.mark.parametrize("output", ["junit", "markdown", "sarif", "github"])
+def test_a_format_the_command_cannot_write_is_refused(
+    run_cli: Callable[..., CliResult], command: str, output: str
+) -> None:
+    result = run_cli([command, "-o", output])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"glmctl: error: glmctl {command} cannot write -o {output}.\n"
+        "  hint: Use -o rich or -o json (rich is the default).\n"
+    )

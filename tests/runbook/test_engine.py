@@ -138,6 +138,30 @@ steps:
     assert "repo" not in recorder.ran
 
 
+def test_skip_reason_says_why_in_the_runbooks_words(run_text: Run, recorder: Recorder) -> None:
+    result = run_text(
+        """
+name: because
+parameters:
+  - {name: repo, type: string, default: ""}
+steps:
+  - id: lint
+    uses: test.result
+    when: params.repo != ''
+    skip_reason: no --repo given (pass --repo PATH to lint the repository first)
+  - id: other
+    uses: test.result
+    when: params.repo != ''
+"""
+    )
+    assert statuses(result) == {"lint": "skip", "other": "skip"}
+    assert result.steps[0].result.summary == (
+        "no --repo given (pass --repo PATH to lint the repository first)"
+    )
+    assert result.steps[1].result.summary == "skipped: `params.repo != ''` is false"
+    assert recorder.ran == []
+
+
 def test_failed_dependency_skips_dependents_but_not_independent_steps(run_text: Run) -> None:
     result = run_text(
         """

@@ -218,10 +218,12 @@ def test_relative_timestamps_resolve_at_load_time() -> None:
     assert 85 <= (before - completed).total_seconds() <= 95
 
 
-def test_unknown_scenario_names_the_valid_ones_closest_first() -> None:
+def test_unknown_scenario_says_did_you_mean_and_names_the_valid_ones() -> None:
     with pytest.raises(UsageError) as caught:
         load_scenario("helthy")
-    assert "valid scenarios: healthy," in caught.value.message
+    assert caught.value.message == "unknown scenario 'helthy', did you mean healthy?"
+    assert caught.value.hint is not None
+    assert "healthy, helmrelease-failed" in caught.value.hint
 
 
 def test_a_scenario_file_by_path_with_a_base(tmp_path: Path) -> None:

@@ -35,8 +35,26 @@ def test_scenarios_as_json(run_cli: RunCli) -> None:
 def test_unknown_scenario_is_a_usage_error_naming_the_valid_ones(run_cli: RunCli) -> None:
     result = run_cli(["sim", "serve", "--scenario", "predeploi"])
     assert result.exit_code == 2
-    assert "unknown scenario 'predeploi'; valid scenarios: predeploy," in result.stderr
+    assert "unknown scenario 'predeploi', did you mean predeploy?" in result.stderr
+    assert "hint: Valid scenarios: externalsecrets-not-syncing, failed-pods," in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_misspelt_scenario_gets_a_did_you_mean_in_demo_too(run_cli: RunCli) -> None:
+    for command in (["sim", "serve"], ["demo"]):
+        result = run_cli([*command, "--scenario", "helthy"])
+        assert result.exit_code == 2
+        assert result.stderr.startswith(
+            "glmctl: error: unknown scenario 'helthy', did you mean healthy?\n"
+        ), result.stderr
+
+
+def test_a_scenario_name_nothing_is_close_to_lists_the_valid_ones(run_cli: RunCli) -> None:
+    result = run_cli(["sim", "serve", "--scenario", "zzz"])
+    assert result.exit_code == 2
+    assert "unknown scenario 'zzz'.\n" in result.stderr
+    assert "did you mean" not in result.stderr
+    assert "generated (`glmctl sim scenarios` describes them)" in result.stderr
 
 
 def test_bad_size_is_a_usage_error(run_cli: RunCli) -> None:
