@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
-from glmctl.errors import ClusterUnreachable, Forbidden
+from glmctl.errors import ClusterUnreachable, Forbidden, TimedOut
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
@@ -71,6 +71,8 @@ class Verdict(StrEnum):
     READY = "ready"
     FAILED = "failed"
     WAITING = "waiting"
+    INTERRUPTED = "interrupted"
+    """Ctrl-C ended the wait; the outcome holds the last state seen."""
 
 
 class Role(StrEnum):
@@ -206,7 +208,8 @@ class MonitorUpdate:
 
 @dataclass(frozen=True)
 class MonitorOutcome:
-    """How following ended. ``exit_code``: 0 READY, 1 FAILED, 4 still WAITING (timed out)."""
+    """How following ended. ``exit_code``: 0 READY, 1 FAILED, 4 still WAITING (timed out),
+    130 INTERRUPTED (Ctrl-C)."""
 
     verdict: Verdict
     summary: str
@@ -217,7 +220,12 @@ class MonitorOutcome:
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.READY: 0, Verdict.FAILED: 1, Verdict.WAITING: 4}[self.verdict]
+        return {
+            Verdict.READY: 0,
+            Verdict.FAILED: 1,
+            Verdict.WAITING: 4,
+            Verdict.INTERRUPTED: 130,
+        }[self.verdict]
 
     def to_data(self) -> dict[str, Any]:
         """The documented ``-o json`` document (``schemaVersion`` 1)."""
@@ -231,6 +239,16 @@ class MonitorOutcome:
             "objects": [obj.to_data() for obj in self.objects],
             "events": [event.to_data() for event in self.events],
         }
+
+
+class FollowInterrupted(KeyboardInterrupt):
+    """Ctrl-C while following. Still a KeyboardInterrupt, so a caller that does not care
+    (``redeploy``) stops as before; ``glmctl monitor`` catches it to show ``outcome``, the
+    last state seen with the verdict INTERRUPTED, instead of ending in silence."""
+
+    def __init__(self, outcome: MonitorOutcome) -> None:
+        super().__init__(outcome.summary)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -680,9 +698,12 @@ def follow(
 
     Returns the outcome (its ``exit_code`` is 0 / 1 / 4); never raises for a failed or
     timed-out deploy. ``timeout=0`` reads the current state once and does not watch
-    (``glmctl monitor --once``). ``on_update`` is called from the calling thread after
-    the first read and after every change, with all rows, the changed ones and the new
-    events. Cluster errors (unreachable for good, forbidden) raise as usual.
+    (``glmctl monitor --once``). When the cluster connection has a budget of its own
+    (``Timeouts.total``, the global ``--timeout``), the wait ends when that runs out, too.
+    Ctrl-C raises :class:`FollowInterrupted` carrying the outcome so far. ``on_update``
+    is called from the calling thread after the first read and after every change, with
+    all rows, the changed ones and the new events. Cluster errors (unreachable for good,
+    forbidden) raise as usual.
 
     ``glmctl redeploy`` calls this after requesting a reconcile: a pending
     ``reconcile.fluxcd.io/requestedAt`` keeps an object WAITING until handled, so the old
@@ -703,11 +724,15 @@ class _Session:
         clock: Callable[[], float],
     ) -> None:
         self.cluster = cluster
-        self.timeout = timeout
         self.on_update = on_update
         self.clock = clock
         self.started = clock()
-        self.deadline = self.started + max(0.0, timeout)
+        wait = max(0.0, timeout)
+        budget = cluster.remaining()  # the connection's own --timeout budget, if any
+        if budget is not None and budget < wait:
+            wait, timeout = budget, round(budget, 1)
+        self.timeout = timeout
+        self.deadline = self.started + wait
         self.follower = Follower(targets)
         self.inbox: queue.Queue[_Message] = queue.Queue()
         self.stop = threading.Event()
@@ -720,11 +745,21 @@ class _Session:
         try:
             self.list_new_streams()
             verdict = self.publish()
+            self.wait_while(verdict)
+        except KeyboardInterrupt:
+            raise FollowInterrupted(self.outcome(interrupted=True)) from None
+        finally:
+            self.stop.set()
+        return self.outcome()
+
+    def wait_while(self, verdict: Verdict) -> None:
+        """Take changes until the verdict is known or the deadline passes."""
+        try:
             while verdict is Verdict.WAITING and self.timeout > 0:
                 self.start_watchers()  # only now: a known outcome needs no watch at all
                 remaining = self.deadline - self.clock()
                 if remaining <= 0:
-                    break
+                    return
                 try:
                     message = self.inbox.get(timeout=min(remaining, 1.0))
                 except queue.Empty:
@@ -733,9 +768,11 @@ class _Session:
                     self.take(item)
                 self.list_new_streams()
                 verdict = self.publish()
-        finally:
-            self.stop.set()
-        return self.outcome()
+        except TimedOut:
+            # The connection's budget (--timeout) ran out in the middle of a request: that
+            # is this wait's own deadline, so it ends as a timed-out wait, with its state.
+            if self.clock() < self.deadline:
+                raise
 
     def list_new_streams(self) -> None:
         """List every stream the follower wants and has not seen (dependencies add some)."""
@@ -791,9 +828,11 @@ class _Session:
             self.on_update(MonitorUpdate(rows, changed, fresh, verdict, summary, elapsed))
         return verdict
 
-    def outcome(self) -> MonitorOutcome:
+    def outcome(self, *, interrupted: bool = False) -> MonitorOutcome:
         verdict, summary = self.follower.verdict()
-        if verdict is Verdict.WAITING and self.timeout > 0:
+        if interrupted:
+            verdict, summary = Verdict.INTERRUPTED, f"Interrupted. {summary}"
+        elif verdict is Verdict.WAITING and self.timeout > 0:
             summary = f"Timed out after {_seconds(self.timeout)}. {summary}"
         return MonitorOutcome(
             verdict=verdict,
@@ -821,6 +860,7 @@ def _seconds(value: float) -> str:
 
 __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
+    "FollowInterrupted",
     "Follower",
     "MonitorOutcome",
     "MonitorTargets",

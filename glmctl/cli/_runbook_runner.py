@@ -111,7 +111,8 @@ def render_result(run_ctx: RunContext, result: RunbookResult) -> None:
 
 
 def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
-    """Connect with the global ``--kubeconfig`` and ``--context``, on first use only."""
+    """Connect with the global ``--kubeconfig``, ``--context`` and ``--timeout``, on first
+    use only."""
 
     def connect() -> Any:
         try:
@@ -120,7 +121,7 @@ def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
             raise UsageError(
                 "this build of glmctl has no cluster layer (glmctl.cluster.client)"
             ) from None
-        return client.Cluster.connect(run_ctx.options.kubeconfig, run_ctx.options.context)
+        return client.Cluster.from_options(run_ctx.options)
 
     return connect
 

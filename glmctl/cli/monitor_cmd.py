@@ -34,7 +34,9 @@ def monitor(
     Exit 0: all Ready at their current generation. Exit 1: one failed terminally (Stalled,
     or Ready=False with a terminal reason such as InstallFailed, UpgradeFailed or
     RetriesExceeded, or a hook Job Failed). Exit 4: still not settled after --timeout
-    seconds (default 600). A suspended Kustomization is waited on, not failed.
+    seconds (default 600), or the API server did not answer in that time. Exit 130:
+    interrupted (Ctrl-C), after showing the last state. A suspended Kustomization is
+    waited on, not failed.
 
     Examples: glmctl monitor; glmctl monitor --timeout 120; glmctl monitor --once -o json
     """
@@ -43,7 +45,7 @@ def monitor(
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
     from glmctl.context import OutputFormat
-    from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
+    from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, FollowInterrupted, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
 
     run = run_context(ctx)
@@ -55,16 +57,19 @@ def monitor(
     as_json = run.options.output is OutputFormat.JSON
     console = run.terminal.console()
     live = run.terminal.color and not (as_json or once)
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
-        if as_json or once:
-            outcome = follow(cluster, targets, timeout)
-        elif live:
-            title = f"Following the lifecycle deploy (context {cluster.context_name})"
-            with LiveMonitor(console, title=title) as view:
-                outcome = follow(cluster, targets, timeout, view)
-        else:
-            with PlainMonitor(console) as plain:
-                outcome = follow(cluster, targets, timeout, plain)
+    with Cluster.from_options(run.options) as cluster:
+        try:
+            if as_json or once:
+                outcome = follow(cluster, targets, timeout)
+            elif live:
+                title = f"Following the lifecycle deploy (context {cluster.context_name})"
+                with LiveMonitor(console, title=title) as view:
+                    outcome = follow(cluster, targets, timeout, view)
+            else:
+                with PlainMonitor(console) as plain:
+                    outcome = follow(cluster, targets, timeout, plain)
+        except FollowInterrupted as interrupted:  # Ctrl-C: the last state, exit 130
+            outcome = interrupted.outcome
     if as_json:
         run.terminal.stdout.write(monitor_json(outcome))
     else:

@@ -33,7 +33,7 @@ def status(ctx: typer.Context) -> None:
     run = run_context(ctx)
     require_output(run, "status", (OutputFormat.RICH, OutputFormat.JSON))
     targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         report = build_status(cluster, targets, context=cluster.context_name)
     now = datetime.now(UTC)
     if run.options.output is OutputFormat.JSON:

@@ -8,6 +8,13 @@ Every HTTP request goes through :meth:`Cluster._send`, which owns the whole poli
   server cannot have acted on them (the connection never opened, a 401 answered by
   reloading credentials, a 404 for a kind discovery finds at another version), never
   after a 429, a 5xx or a broken connection;
+* a timeout is never retried: a server that did not answer within the connect or read
+  timeout is hung or overloaded, and asking again would multiply the operator's wait
+  (five attempts of 10 s each once made a hung server cost 52 s) for an answer that
+  rarely comes. It raises :class:`ServerTimedOut` (exit 4) at once;
+* an optional budget for the whole connection (``Timeouts.total``, the global
+  ``--timeout``, set by :meth:`Cluster.from_options`): every socket timeout is cut to
+  what is left of it, and no retry starts after it ran out;
 * the client's own urllib3 ``Retry`` is switched off (``retries=False``), so the retries
   above are the only ones: the default would re-send GET/DELETE on 429/503 by itself;
 * every request has a client-side connect and read timeout; a watch's read timeout is
@@ -26,13 +33,14 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from glmctl.cluster import resources
@@ -45,8 +53,12 @@ from glmctl.errors import (
     CrdNotInstalled,
     Forbidden,
     NotFound,
+    TimedOut,
     Unauthorized,
 )
+
+if TYPE_CHECKING:
+    from glmctl.context import GlobalOptions
 
 Obj = dict[str, Any]
 Objs = list[Obj]
@@ -56,6 +68,11 @@ log = logging.getLogger("glmctl.cluster")
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_URLLIB3_PREFIX = re.compile(r"^(?:\w*ConnectionPool\([^)]*\):\s*|<[^>]*>:\s*)+")
+_TRAILING_NOTE = re.compile(r"\s*\((?:connect timeout=|read timeout=|_ssl\.c:)[^)]*\)?\s*$")
+"""urllib3's "(read timeout=10.0)" and OpenSSL's "(_ssl.c:1006)": noise for an operator."""
+_SPENT = 0.1
+"""Seconds: a budget with less than this left counts as spent (socket timers are coarse)."""
 
 
 class ResourceExpired(ApiError):
@@ -64,6 +81,14 @@ class ResourceExpired(ApiError):
 
 class WatchExpired(ResourceExpired):
     """A watch's resourceVersion is gone (410); relist, then watch from the new version."""
+
+
+class ServerTimedOut(TimedOut, ClusterUnreachable):
+    """The API server did not answer in time (exit 4, the documented code for a timeout).
+
+    Also a :class:`ClusterUnreachable`, because that is what it means to a caller: no
+    answer came, so code that reconnects or stops on an unreachable cluster handles it too.
+    """
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,9 @@ class Timeouts:
     read: float = 30.0
     watch_margin: float = 15.0
     """A watch's read timeout is its server-side ``timeoutSeconds`` plus this."""
+    total: float | None = None
+    """The budget of the whole connection, counted from :meth:`Cluster.connect`: no
+    request waits past it, retries included (the global ``--timeout``). None: no budget."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +192,7 @@ class Cluster:
         self._timeouts = timeouts
         self._retry = retry
         self._sleep = sleep
+        self._deadline = None if timeouts.total is None else time.monotonic() + timeouts.total
         self._lock = threading.Lock()
         self._request_count = 0
         self._api_client: Any = None
@@ -190,6 +219,22 @@ class Cluster:
         """
         quiet_client_loggers()
         return cls(resolve(kubeconfig, context), timeouts=timeouts, retry=retry, sleep=sleep)
+
+    @classmethod
+    def from_options(cls, options: GlobalOptions) -> Cluster:
+        """Connect the way the global options say: ``--kubeconfig``, ``--context``, and
+        ``--timeout`` as the budget of every request made through this connection.
+
+        The one place where ``--timeout`` reaches the cluster layer, so every command that
+        uses it stops after about that long when the API server hangs (ServerTimedOut,
+        exit 4). ``--timeout 0`` asks a waiting command not to wait (``monitor`` reads
+        once); the reads themselves keep their usual socket timeouts then.
+        """
+        return cls.connect(
+            options.kubeconfig,
+            options.context,
+            timeouts=Timeouts(total=options.timeout or None),
+        )
 
     def _open_client(self) -> None:
         """(Re)build the ``ApiClient`` from freshly loaded credentials."""
@@ -233,6 +278,16 @@ class Cluster:
     def request_count(self) -> int:
         """HTTP requests sent so far (retries included): benchmarks report it."""
         return self._request_count
+
+    def remaining(self) -> float | None:
+        """Seconds left of ``Timeouts.total`` (never negative), None without a budget.
+
+        Waiting loops above this layer (``monitor``) end their own wait by then, so the
+        budget running out mid-request is the same moment as their own timeout.
+        """
+        if self._deadline is None:
+            return None
+        return max(0.0, self._deadline - time.monotonic())
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -376,7 +431,7 @@ class Cluster:
                             yield event
             except (urllib3.exceptions.HTTPError, OSError) as error:
                 raise ClusterUnreachable(
-                    f"the watch on {target.describe()} at {self.server} stopped: {error}.",
+                    f"the watch on {target.describe()} at {self.server} stopped: {_short(error)}.",
                     hint="The network or the API server dropped the stream; watch again.",
                 ) from error
             finished = True
@@ -685,16 +740,22 @@ class Cluster:
                 response = self._attempt(
                     method, path, query, body, content_type, extra_headers, stream, read_timeout
                 )
+            except _NoAnswer as failure:
+                raise self._timed_out(failure) from failure.error
             except _ConnectFailed as failure:
                 # Nothing reached the server: safe to retry for any method.
-                if attempt + 1 < self._retry.attempts:
-                    self._pause(attempt, None, f"{method} {path}: {failure.error}")
+                if attempt + 1 < self._retry.attempts and self._pause(
+                    attempt, None, f"{method} {path}: {failure.error}"
+                ):
                     attempt += 1
                     continue
                 raise self._unreachable(failure.error) from failure.error
             except _TransportFailed as failure:
-                if retryable and attempt + 1 < self._retry.attempts:
-                    self._pause(attempt, None, f"{method} {path}: {failure.error}")
+                if (
+                    retryable
+                    and attempt + 1 < self._retry.attempts
+                    and self._pause(attempt, None, f"{method} {path}: {failure.error}")
+                ):
                     attempt += 1
                     continue
                 raise self._unreachable(failure.error) from failure.error
@@ -709,9 +770,12 @@ class Cluster:
                 response.status in _RETRY_STATUSES
                 and retryable
                 and attempt + 1 < self._retry.attempts
+                and self._pause(
+                    attempt,
+                    _retry_after_seconds(response.headers.get("Retry-After")),
+                    f"{method} {path} -> {response.status}",
+                )
             ):
-                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                self._pause(attempt, retry_after, f"{method} {path} -> {response.status}")
                 attempt += 1
                 continue
             rerouted = None if rerouted_once else self._reroute(response, path, target, discovery)
@@ -747,13 +811,18 @@ class Cluster:
             headers["Content-Type"] = content_type
         for key, value in extra_headers or ():
             headers.add(key, value)
-        timeout = (self._timeouts.connect, read_timeout or self._timeouts.read)
+        connect, read = self._timeouts.connect, read_timeout or self._timeouts.read
+        remaining = self.remaining()
+        if remaining is not None:
+            if remaining <= 0:
+                raise _NoAnswer(TimeoutError("the --timeout budget is spent"), 0.0)
+            connect, read = min(connect, remaining), min(read, remaining)
         with self._lock:
             self._request_count += 1
         started = time.monotonic()
         try:
             rest_response = client.call_api(
-                method, url, header_params=headers, body=body, _request_timeout=timeout
+                method, url, header_params=headers, body=body, _request_timeout=(connect, read)
             )
             raw = rest_response.response
             if stream and 200 <= raw.status < 300:
@@ -761,8 +830,11 @@ class Cluster:
             else:
                 payload = raw.read()
                 raw.release_conn()
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as e:
-            raise _ConnectFailed(e) from e
+        except urllib3.exceptions.NewConnectionError as error:  # a ConnectTimeoutError too
+            raise _ConnectFailed(error) from error
+        except (urllib3.exceptions.TimeoutError, TimeoutError) as error:
+            # Connect, TLS handshake or read: urllib3 calls the handshake a read timeout.
+            raise _NoAnswer(error, time.monotonic() - started) from error
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise _TransportFailed(error) from error
         except Exception as error:  # the client wraps SSL errors in ApiException(status=0)
@@ -774,10 +846,16 @@ class Cluster:
         )
         return _Response(status=raw.status, headers=raw.headers, body=payload, raw=raw)
 
-    def _pause(self, attempt: int, retry_after: float | None, why: str) -> None:
+    def _pause(self, attempt: int, retry_after: float | None, why: str) -> bool:
+        """Wait before the next attempt; False (no wait) when the budget would run out first."""
         delay = self._retry.delay(attempt, retry_after)
+        remaining = self.remaining()
+        if remaining is not None and delay >= remaining:
+            log.debug("not retrying after %s: the --timeout budget is spent", why)
+            return False
         log.debug("retrying in %.2fs after %s", delay, why)
         self._sleep(delay)
+        return True
 
     def _unreachable(self, error: BaseException) -> ClusterUnreachable:
         return ClusterUnreachable(
@@ -785,6 +863,22 @@ class Cluster:
             f"(context {self.context_name!r}): {_short(error)}.",
             hint="Check that the cluster is up and that the kubeconfig points at it "
             "(kubectl cluster-info).",
+        )
+
+    def _timed_out(self, failure: _NoAnswer) -> ServerTimedOut:
+        remaining = self.remaining()
+        if remaining is not None and remaining < _SPENT and self._timeouts.total is not None:
+            return ServerTimedOut(
+                f"the API server at {self.server} did not answer within "
+                f"{self._timeouts.total:g} s (--timeout).",
+                hint="Check that the API server is up and not overloaded "
+                "(kubectl cluster-info), or allow it longer with --timeout.",
+            )
+        return ServerTimedOut(
+            f"the API server at {self.server} (context {self.context_name!r}) did not answer "
+            f"within {_about(failure.waited)} s.",
+            hint="It is hung or overloaded: check it with kubectl cluster-info, "
+            "or look at its control-plane node.",
         )
 
     def _error(self, response: _Response, target: _Target, discovery: bool) -> Exception:
@@ -897,6 +991,15 @@ class _TransportFailed(Exception):
         self.error = error
 
 
+class _NoAnswer(Exception):
+    """A connect, TLS handshake or read timeout after ``waited`` seconds, or no budget left."""
+
+    def __init__(self, error: BaseException, waited: float) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.waited = waited
+
+
 def quiet_client_loggers() -> None:
     """Hold the client libraries' loggers at WARNING: at DEBUG they print tokens."""
     for name in ("kubernetes", "urllib3"):
@@ -978,13 +1081,31 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+def _about(seconds: float) -> str:
+    """``0.3``, ``3``, ``10``: tenths only where they matter."""
+    return f"{round(seconds, 1):g}" if seconds < 10 else f"{seconds:.0f}"
+
+
 def _query(**params: object) -> dict[str, str]:
     return {key: str(value) for key, value in params.items() if value is not None}
 
 
 def _short(error: BaseException) -> str:
-    """The innermost useful part of a urllib3 error ("Connection refused", not the repr)."""
-    text = str(getattr(error, "reason", None) or error)
+    """The innermost useful part of a urllib3 error ("Connection refused", not the repr).
+
+    urllib3 prefixes its messages with the pool or connection object
+    (``HTTPSConnectionPool(host=..., port=...): ``), which means nothing to an operator.
+    """
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, BaseException):
+        return _short(reason)
+    args = error.args
+    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], BaseException):
+        return f"{args[0].rstrip('.')}: {_short(args[1])}"  # ProtocolError("aborted.", cause)
+    if len(args) == 2 and isinstance(args[1], str) and not reason:
+        args = (args[1],)  # ConnectTimeoutError(connection, "Connection to ... timed out.")
+    text = _URLLIB3_PREFIX.sub("", str(reason or (args[0] if len(args) == 1 else error)))
+    text = _TRAILING_NOTE.sub("", text)
     marker = "]"
     if "Errno" in text and marker in text:
         text = text.split(marker, 1)[1]

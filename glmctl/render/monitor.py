@@ -38,7 +38,12 @@ _STYLES = {
     "Running": "yellow",
 }
 _MARKS = {"Ready": "✔", "Complete": "✔", "NotReady": "✗", "Failed": "✗"}
-_VERDICT_STYLES = {"ready": "bold green", "failed": "bold red", "waiting": "bold yellow"}
+_VERDICT_STYLES = {
+    "ready": "bold green",
+    "failed": "bold red",
+    "waiting": "bold yellow",
+    "interrupted": "bold yellow",
+}
 
 
 def monitor_json(outcome: MonitorOutcome) -> str:

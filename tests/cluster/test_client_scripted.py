@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from glmctl.cluster import resources
-from glmctl.cluster.client import Cluster, RetryPolicy, Timeouts, WatchExpired
+from glmctl.cluster.client import Cluster, RetryPolicy, ServerTimedOut, Timeouts, WatchExpired
 from glmctl.errors import (
     ApiError,
     ClusterUnreachable,
@@ -334,20 +334,26 @@ def test_unreachable_server_names_the_url(tmp_path: Path, sleeps: Sleeps) -> Non
     assert len(sleeps.delays) == 1
 
 
-def test_a_silent_server_hits_the_client_side_read_timeout(
+def test_a_silent_server_hits_the_client_side_read_timeout_once_without_retrying(
     api: ScriptedApi, tmp_path: Path, sleeps: Sleeps
 ) -> None:
     api.script("GET", f"{KS_PATH}/apps", Reply(hold="before"))
     kubeconfig = write_kubeconfig(tmp_path / "config", api.url)
     cluster = Cluster.connect(
-        kubeconfig, timeouts=Timeouts(read=0.3), retry=RetryPolicy(attempts=2), sleep=sleeps
+        kubeconfig, timeouts=Timeouts(read=0.3), retry=RetryPolicy(attempts=5), sleep=sleeps
     )
 
-    with pytest.raises(ClusterUnreachable) as raised:
+    with pytest.raises(ServerTimedOut) as raised:
         cluster.get(resources.KUSTOMIZATION, "apps", "flux-system")
 
-    assert "timed out" in raised.value.message
-    assert len(api.requests_to(f"{KS_PATH}/apps")) == 2  # a read: retried once, then given up
+    assert raised.value.message.startswith(f"the API server at {api.url} (context 'sim') ")
+    assert raised.value.message.endswith(" s.")  # "did not answer within 0.3 s."
+    assert "did not answer within" in raised.value.message
+    assert raised.value.exit_code == ExitCode.TIMEOUT
+    assert isinstance(raised.value, ClusterUnreachable)  # what reconnecting callers catch
+    # A read, yet not sent again: a hung server would cost attempts x read timeout.
+    assert len(api.requests_to(f"{KS_PATH}/apps")) == 1
+    assert sleeps.delays == []
 
 
 def test_a_watch_on_a_dropped_network_ends_after_its_timeout_plus_margin(
@@ -363,6 +369,7 @@ def test_a_watch_on_a_dropped_network_ends_after_its_timeout_plus_margin(
     with pytest.raises(ClusterUnreachable) as raised:
         next(events)
     assert "the watch on Kustomization list" in raised.value.message
+    assert "ConnectionPool" not in raised.value.message  # urllib3's wording, not ours
 
 
 def test_the_clients_own_retries_are_off_so_a_delete_is_sent_once(

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from glmctl.cluster import flux, resources
-from glmctl.cluster.client import Cluster
+from glmctl.cluster.client import Cluster, Timeouts
+from glmctl.cluster.resources import KUSTOMIZATION
 from glmctl.monitor import (
     MonitorTargets,
     MonitorUpdate,
@@ -133,6 +134,32 @@ def test_monitor_exits_4_on_timeout_waiting_for_a_suspended_kustomization(
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("Timed out after 1 s. Waiting for Kustomization/")
     assert "suspended" in summary
+
+
+def test_a_connection_budget_running_out_mid_request_ends_the_wait_as_timed_out(
+    start_sim: Callable[..., SimHandle],
+) -> None:
+    """`monitor --timeout N` connects with N as the connection's budget: a list cut short by
+    it is the wait's own deadline, so the outcome is "timed out" with the state, not an
+    error."""
+    handle = start_sim(scenario("predeploy"))
+    elsewhere = "/namespaces/elsewhere/kustomizations$"
+    handle.faults.add(Fault("latency", path=elsewhere, method="GET", count=1, seconds=5))
+    dependency = {"spec": {"dependsOn": [{"name": "infra", "namespace": "elsewhere"}]}}
+    with (
+        Cluster.connect(handle.kubeconfig_path, timeouts=Timeouts(total=2.5)) as cluster,
+        Cluster.connect(handle.kubeconfig_path) as operator,
+    ):
+        # A new dependency in a namespace not listed yet: the follower lists it, slowly.
+        add = Recorder(first=lambda: operator.patch_merge(KUSTOMIZATION, KS, NS, dependency))
+        outcome = follow(cluster, TARGETS, 45, add)
+
+    assert outcome.verdict is Verdict.WAITING, outcome.summary
+    assert outcome.exit_code == 4
+    assert outcome.timeout <= 2.5
+    assert outcome.summary.startswith("Timed out after 2")
+    left = [f.count for f in handle.faults.active() if f.path == elsewhere]
+    assert left in ([], [0])  # the slow list was asked for
 
 
 def test_once_reports_the_current_state_with_the_same_exit_codes(
