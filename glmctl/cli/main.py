@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "This is a bug in glmctl; run again with --debug for the traceback and report it.",
         )
         return int(ExitCode.INTERNAL)
-    return result if isinstance(result, int) else int(ExitCode.OK)
+    code = result if isinstance(result, int) else int(ExitCode.OK)
+    if code == ExitCode.INTERRUPTED:  # typer turned Ctrl-C into an exit code on its own
+        print("\nglmctl: interrupted.", file=sys.stderr)
+    return code
 
 
 def _enable_shell_completion() -> None:

@@ -92,7 +92,9 @@ def summary_text(outcome: MonitorOutcome) -> Text:
     """The closing sentence, coloured by verdict, with the time it took."""
     from rich.text import Text
 
-    took = f" ({outcome.elapsed:.0f} s)" if outcome.elapsed >= 1 else ""
+    # A timed-out summary already says how long it waited.
+    timed_out = outcome.verdict == "waiting" and outcome.summary.startswith("Timed out")
+    took = f" ({outcome.elapsed:.0f} s)" if outcome.elapsed >= 1 and not timed_out else ""
     return Text(outcome.summary + took, style=_VERDICT_STYLES.get(str(outcome.verdict), ""))
 
 
