@@ -17,6 +17,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from glmctl.render.live import LiveView
 from glmctl.runbook.result import (
     RunbookResult,
     RunEvent,
@@ -32,7 +33,6 @@ from glmctl.steps.registry import StepStatus
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
-    from rich.live import Live
     from rich.spinner import Spinner
     from rich.text import Text
 
@@ -204,44 +204,23 @@ class PlainProgress:
         self._print_in_order(flush=True)
 
 
-class LiveChecklist:
+class LiveChecklist(LiveView):
     """A rich live table of every step: spinner and elapsed time while running, then ✓ ✗ ! -.
 
     Use it as a context manager so the live display is always stopped (and the cursor
     restored) even when the run ends with an exception.
     """
 
+    refresh_per_second = 8
+
     def __init__(self, console: Console, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.console = console
+        super().__init__(console)
         self.clock = clock
         self.order: list[tuple[str, str]] = []
         self.started: dict[str, float] = {}
         self.records: dict[str, StepRecord] = {}
         self.retries: dict[str, int] = {}
         self.spinners: dict[str, Spinner] = {}
-        self.live: Live | None = None
-
-    def __enter__(self) -> LiveChecklist:
-        from rich.live import Live
-
-        self.live = Live(
-            get_renderable=self.render,
-            console=self.console,
-            refresh_per_second=8,
-            transient=False,
-        )
-        self.live.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
 
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):

@@ -17,11 +17,11 @@ import json
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from glmctl.render.live import LiveView
 from glmctl.render.status import trim
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
-    from rich.live import Live
     from rich.text import Text
 
     from glmctl.monitor import MonitorOutcome, MonitorUpdate, ObjectState, SeenEvent
@@ -136,35 +136,17 @@ class PlainMonitor:
         return None
 
 
-class LiveMonitor:
+class LiveMonitor(LiveView):
     """``on_update`` for a terminal: one table redrawn in place, newest events under it.
 
     A context manager so the live display always stops (cursor restored), error or not.
     """
 
     def __init__(self, console: Console, *, title: str = "") -> None:
-        self.console = console
+        super().__init__(console)
         self.title = title
         self.latest: MonitorUpdate | None = None
         self.events: tuple[SeenEvent, ...] = ()
-        self.live: Live | None = None
-
-    def __enter__(self) -> LiveMonitor:
-        from rich.live import Live
-
-        self.live = Live(get_renderable=self.render, console=self.console, refresh_per_second=4)
-        self.live.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
 
     def __call__(self, update: MonitorUpdate) -> None:
         # rich redraws from its own thread: replace values whole, never mutate them.
