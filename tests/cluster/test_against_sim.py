@@ -23,6 +23,7 @@ from glmctl.sim.faults import Fault
 from glmctl.sim.runner import SimHandle, start_simulator
 from glmctl.sim.scenario import load_scenario
 from tests.conftest import CliResult
+from tests.polling import wait_for
 
 LIFECYCLE_KS = "infrastructure-gitops-lifecycle-management"
 RELEASE = "gitops-lifecycle-management"
@@ -350,20 +351,6 @@ def test_suspend_patch_is_reported_by_readiness(
 
     assert flux.readiness(ks).suspended
     assert not flux.readiness(resumed).suspended
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    """Poll ``condition`` until it holds or the deadline passes (no fixed sleeps)."""
-    import threading
-    import time
-
-    deadline = time.monotonic() + seconds
-    tick = threading.Event()
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        tick.wait(0.1)
-    return condition()
 
 
 def test_status_takes_its_names_from_the_profile(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,19 +17,11 @@ from glmctl.recovery.restore import fit_for_create
 from glmctl.sim.faults import Fault
 from glmctl.sim.runner import SimHandle
 from tests.conftest import CliResult
+from tests.polling import wait_for
 from tests.recovery.test_redeploy import LIFECYCLE_LABEL, entries, job, plant_job, release
 
 Run = Callable[..., CliResult]
 Args = Callable[[SimHandle], list[str]]
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = 40.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def finished(handle: SimHandle, name: str) -> bool:
@@ -74,7 +65,7 @@ def test_restore_brings_back_a_deleted_helmrelease_that_the_next_reconcile_accep
     assert "create    HelmRelease/flux-system/gitops-lifecycle-management" in restored.stdout
     back = release(healthy)
     assert back is not None
-    assert wait_for(lambda: flux.is_ready(release(healthy) or {}))
+    wait_for(lambda: flux.is_ready(release(healthy) or {}), timeout=40, what="release Ready")
     assert job(healthy, "authentik", "stuck-elsewhere") is not None
     again = run_cli(["journal", "restore", interrupted["id"], "--yes", *kube_args(healthy)])
     assert again.exit_code == 0, again.stderr
@@ -109,7 +100,11 @@ def test_an_object_changed_after_the_plan_is_left_alone_and_reported(
     plant_job(healthy, "authentik", "changes-later", LIFECYCLE_LABEL)
     plant_job(healthy, "authentik", "stays-put", LIFECYCLE_LABEL)
     # let the simulated Job controller finish them, so only our change moves a version
-    assert wait_for(lambda: all(finished(healthy, name) for name in ("changes-later", "stays-put")))
+    wait_for(
+        lambda: all(finished(healthy, name) for name in ("changes-later", "stays-put")),
+        timeout=40,
+        what="both Jobs finished",
+    )
     with Cluster.connect(healthy.kubeconfig_path) as cluster:
         plan = plan_redeploy(cluster, Profile())
         changed = job(healthy, "authentik", "changes-later")

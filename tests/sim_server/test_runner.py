@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from glmctl.sim.contracts import Scenario, SimStore
 from glmctl.sim.runner import SimHandle, start_simulator
+from tests.polling import wait_for
 from tests.sim_server.helpers import HELMRELEASE_CRD, api, helmrelease, job, namespace, pod
 
 StartSim = Callable[..., SimHandle]
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 class SuspendEverything:
@@ -73,9 +64,9 @@ def test_controllers_tick_and_a_failing_one_does_not_stop_the_others(
         hr = sim.store.get("helm.toolkit.fluxcd.io", "helmreleases", "flux-system", "app")
         return hr is not None and hr.get("status", {}).get("seen") is True
 
-    assert _eventually(seen)
+    wait_for(seen, timeout=10, what="the controller's write")
     ticks = working.ticks
-    assert _eventually(lambda: working.ticks > ticks)
+    wait_for(lambda: working.ticks > ticks, timeout=10, what="more ticks")
 
 
 def test_kubeconfig_is_written_where_asked_and_private(tmp_path: Path) -> None:

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from glmctl.sim.runner import SimHandle
 
-T = TypeVar("T")
 Obj = dict[str, Any]
 
 KS = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations"
@@ -87,19 +83,6 @@ class Api:
     def annotate_requested_at(self, path: str, value: str, **extra: str) -> None:
         """What ``flux reconcile`` does: set the requestedAt annotation (and maybe others)."""
         self.merge_patch(path, {"metadata": {"annotations": {REQUESTED_AT: value, **extra}}})
-
-
-def wait_for(check: Callable[[], T | None], *, timeout: float = 20.0, what: str = "") -> T:
-    """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        pause.wait(0.05)
-    raise AssertionError(f"timed out waiting for {what or check}: last value {last!r}")
 
 
 def condition(obj: Obj | None, kind: str) -> Obj:

@@ -9,6 +9,7 @@ from typing import Any
 from glmctl.sim.helm_storage import decode_release
 from glmctl.sim.runner import SimHandle
 from glmctl.sim.scenario import load_scenario, with_time_scale
+from tests.polling import wait_for
 from tests.sim_world.api import (
     CSS,
     KS,
@@ -17,7 +18,6 @@ from tests.sim_world.api import (
     REQUESTED_AT,
     Api,
     condition,
-    wait_for,
 )
 
 StartSim = Callable[..., SimHandle]

@@ -3,7 +3,6 @@ it, and the diagnosis says so instead of pointing at a log that is gone."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from glmctl.cluster import resources
@@ -11,19 +10,11 @@ from glmctl.cluster.client import Cluster
 from glmctl.sim.runner import SimHandle
 from glmctl.sim.scenario import load_scenario, with_time_scale
 from tests.conftest import CliResult
+from tests.polling import wait_for
 
 StartSim = Callable[..., SimHandle]
 RunCli = Callable[..., CliResult]
 HOOK = "gitops-lifecycle-management-auth-setup"
-
-
-def wait_until_gone(cluster: Cluster, name: str, namespace: str, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cluster.get_or_none(resources.JOB, name, namespace) is None:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_failed_hook_whose_ttl_removed_it_is_diagnosed_from_helm_s_record(
@@ -32,7 +23,12 @@ def test_a_failed_hook_whose_ttl_removed_it_is_diagnosed_from_helm_s_record(
     # at 0.05 the hook's 300 s TTL is 15 s, and it finished 70 s ago: the Job controller
     # deletes it on its first pass
     sim = start_sim(with_time_scale(load_scenario("helmrelease-failed"), 0.05))
-    assert wait_until_gone(Cluster.connect(sim.kubeconfig_path, None), HOOK, "flux-system", 30)
+    cluster = Cluster.connect(sim.kubeconfig_path, None)
+    wait_for(
+        lambda: cluster.get_or_none(resources.JOB, HOOK, "flux-system") is None,
+        timeout=30,
+        what="the failed hook Job removed by its TTL",
+    )
     result = run_cli(["--kubeconfig", str(sim.kubeconfig_path), "troubleshoot", "hr"])
     assert result.exit_code == 1
     text = " ".join(result.stdout.split())
