@@ -142,6 +142,27 @@ def _health_checks(profile: Profile, entries: list[str]) -> list[HealthCheck]:
     return [("batch/v1", "Job", by_file[entry], profile.namespaces.identity) for entry in entries]
 
 
+@dataclass
+class _FileEdits:
+    """A plan's file changes: its items, the edits to apply, the diff, and the paths."""
+
+    repo: Path
+    items: list[PlanItem] = field(default_factory=list)
+    edits: dict[str, FileEdit] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def add(self, item_id: str, relative: str, edit: FileEdit, what: str) -> None:
+        """Plan ``edit`` of ``relative``: read it now, show what would change, keep the edit."""
+        path = self.repo / relative
+        before = _read(path)
+        result = edit(before)
+        self.items.append(_file_item(item_id, self.repo, relative, before, result, what))
+        self.edits[item_id] = edit
+        self.diffs.append(_unified_diff(relative, before, result.new_text))
+        self.files.append(path)
+
+
 def _file_item(
     item_id: str, repo: Path, relative: str, before: str, result: EditResult, what: str
 ) -> PlanItem:
@@ -202,26 +223,13 @@ def plan_rollback(
                     patch=suspend_patch_with_note(options.user, options.reason, moment),
                 )
             )
-    edits: dict[str, FileEdit] = {}
-    diffs: list[str] = []
-    files: list[Path] = []
-
+    changes = _FileEdits(options.repo)
     relative = profile.repo.outpost_kustomization
-    label = relative
 
     def enable(text: str) -> EditResult:
-        return enable_resources(text, entries, label=label)
+        return enable_resources(text, entries, label=relative)
 
-    before = _read(options.repo / relative)
-    result = enable(before)
-    item = _file_item(
-        "enable-jobs", options.repo, relative, before, result, "re-enable replaced jobs"
-    )
-    items.append(item)
-    edits[item.id] = enable
-    diffs.append(_unified_diff(relative, before, result.new_text))
-    files.append(options.repo / relative)
-
+    changes.add("enable-jobs", relative, enable, "re-enable replaced jobs")
     if options.health_checks:
         checks = _health_checks(profile, entries)
         flux_file = profile.repo.outpost_flux_kustomization
@@ -229,18 +237,10 @@ def plan_rollback(
         def add_checks(text: str) -> EditResult:
             return add_health_checks(text, checks, label=flux_file)
 
-        before = _read(options.repo / flux_file)
-        result = add_checks(before)
-        item = _file_item(
-            "add-health-checks", options.repo, flux_file, before, result, "add health checks"
-        )
-        items.append(item)
-        edits[item.id] = add_checks
-        diffs.append(_unified_diff(flux_file, before, result.new_text))
-        files.append(options.repo / flux_file)
-
-    plan = Plan(ROLLBACK_COMMAND, tuple(items), tuple(notes), "".join(diffs))
-    return PlannedRollback(plan, edits, tuple(files))
+        changes.add("add-health-checks", flux_file, add_checks, "add health checks")
+    items.extend(changes.items)
+    plan = Plan(ROLLBACK_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs))
+    return PlannedRollback(plan, changes.edits, tuple(changes.files))
 
 
 # --------------------------------------------------------------------------- undo
@@ -348,10 +348,7 @@ def plan_undo(
     from glmctl.repo.kustomize_edit import disable_resources, remove_health_checks
 
     records = rollback_records(journal, cluster.context_name)
-    items: list[PlanItem] = []
-    edits: dict[str, FileEdit] = {}
-    diffs: list[str] = []
-    files: list[Path] = []
+    changes = _FileEdits(options.repo)
     entries = [job.file for job in profile.jobs.replaced]
 
     relative = profile.repo.outpost_kustomization
@@ -359,38 +356,21 @@ def plan_undo(
     def comment_out(text: str) -> EditResult:
         return disable_resources(text, entries, label=relative)
 
-    path = options.repo / relative
-    before = _read(path)
-    undo = undo_file_edit(_file_record(records, path), comment_out, relative)
-    result = undo(before)
-    item = _file_item(
-        "disable-jobs", options.repo, relative, before, result, "disable replaced jobs again"
-    )
-    items.append(item)
-    edits[item.id] = undo
-    diffs.append(_unified_diff(relative, before, result.new_text))
-    files.append(path)
+    undo = undo_file_edit(_file_record(records, options.repo / relative), comment_out, relative)
+    changes.add("disable-jobs", relative, undo, "disable replaced jobs again")
 
     flux_file = profile.repo.outpost_flux_kustomization
-    flux_path = options.repo / flux_file
-    flux_record = _file_record(records, flux_path)
+    flux_record = _file_record(records, options.repo / flux_file)
     if options.health_checks or flux_record is not None:
         checks = _health_checks(profile, entries)
 
         def remove_checks(text: str) -> EditResult:
             return remove_health_checks(text, checks, label=flux_file)
 
-        before = _read(flux_path)
         undo_checks = undo_file_edit(flux_record, remove_checks, flux_file)
-        result = undo_checks(before)
-        item = _file_item(
-            "remove-health-checks", options.repo, flux_file, before, result, "remove health checks"
-        )
-        items.append(item)
-        edits[item.id] = undo_checks
-        diffs.append(_unified_diff(flux_file, before, result.new_text))
-        files.append(flux_path)
+        changes.add("remove-health-checks", flux_file, undo_checks, "remove health checks")
 
+    items = list(changes.items)
     ref = profile.flux.lifecycle_kustomization
     candidates = _kustomizations(cluster, profile, dependents=False)
     for name in profile.flux.dependents:
@@ -420,8 +400,8 @@ def plan_undo(
                 patch=resume_patch(obj, recorded),
             )
         )
-    plan = Plan(UNDO_COMMAND, tuple(items), tuple(notes), "".join(diffs))
-    return PlannedRollback(plan, edits, tuple(files))
+    plan = Plan(UNDO_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs))
+    return PlannedRollback(plan, changes.edits, tuple(changes.files))
 
 
 # --------------------------------------------------------------------------- git
