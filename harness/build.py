@@ -27,11 +27,14 @@ sys.path.insert(0, str(HARNESS.parent))
 
 from glmctl.realcluster.binaries import cache_root  # noqa: E402
 
-# Go package -> the program name glmctl starts.
-KUBE_PROGRAMS = {
-    "go.etcd.io/etcd/server/v3": "etcd",
-    "k8s.io/kubernetes/cmd/kube-apiserver": "kube-apiserver",
-    "k8s.io/kubernetes/cmd/kube-controller-manager": "kube-controller-manager",
+# harness module -> {Go package: the program name glmctl starts}.
+MODULES = {
+    "kube": {
+        "go.etcd.io/etcd/server/v3": "etcd",
+        "k8s.io/kubernetes/cmd/kube-apiserver": "kube-apiserver",
+        "k8s.io/kubernetes/cmd/kube-controller-manager": "kube-controller-manager",
+    },
+    "flux": {"github.com/fluxcd/kustomize-controller": "kustomize-controller"},
 }
 # CRDs from the pinned modules' own files: module@version -> files under the module.
 MODULE_CRDS = {
@@ -59,8 +62,8 @@ MODULE_CRDS = {
 # (pinned in harness/crds/go.mod) generates the HelmRelease CRD from those Go types.
 HELM_API_PACKAGE = "github.com/fluxcd/helm-controller/api/v2"
 VERSIONED = {
-    "etcd": "go.etcd.io/etcd/server/v3",
-    "kubernetes": "k8s.io/kubernetes",
+    "kube": {"etcd": "go.etcd.io/etcd/server/v3", "kubernetes": "k8s.io/kubernetes"},
+    "flux": {"kustomize-controller": "github.com/fluxcd/kustomize-controller"},
 }
 
 
@@ -84,7 +87,7 @@ def module_key(module_dir: Path) -> str:
 
 def pinned_versions(module_dir: Path) -> dict[str, str]:
     found = {}
-    for label, path in VERSIONED.items():
+    for label, path in VERSIONED[module_dir.name].items():
         found[label] = go("list", "-m", "-f", "{{.Version}}", path, cwd=module_dir).strip()
     return found
 
@@ -107,35 +110,38 @@ def disk_use(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build_kube(force: bool) -> dict[str, object]:
-    module_dir = HARNESS / "kube"
+def build_module(name: str, force: bool) -> dict[str, object]:
+    """Build every program the harness module ``name`` pins, unless its build is cached."""
+    module_dir = HARNESS / name
     key = module_key(module_dir)
-    out = cache_root() / key
+    out = cache_root() / f"{name}-{key}"
     bin_dir = out / "bin"
-    programs = {name: str(bin_dir / name) for name in KUBE_PROGRAMS.values()}
+    programs = {prog: str(bin_dir / prog) for prog in MODULES[name].values()}
     record = out / "build.json"
     if not force and record.exists() and all(Path(p).exists() for p in programs.values()):
         built = json.loads(record.read_text())
-        print(f"real control plane: up to date ({key}, built in {built['seconds']:.0f} s)")
+        print(f"{name}: up to date ({key}, built in {built['seconds']:.0f} s)")
         return built  # type: ignore[no-any-return]
     if shutil.which("go") is None:
         raise SystemExit("harness/build.py: Go is not on PATH; the real tier needs Go 1.26.")
     bin_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     versions = pinned_versions(module_dir)
-    ldflags = "-s -w " + version_flags(versions["kubernetes"])
-    for package, name in KUBE_PROGRAMS.items():
+    ldflags = "-s -w"
+    if "kubernetes" in versions:
+        ldflags += " " + version_flags(versions["kubernetes"])
+    for package, prog in MODULES[name].items():
         t0 = time.monotonic()
         go(
             "build",
             "-trimpath",
             f"-ldflags={ldflags}",
             "-o",
-            str(bin_dir / name),
+            str(bin_dir / prog),
             package,
             cwd=module_dir,
         )
-        print(f"  built {name} in {time.monotonic() - t0:.0f} s", flush=True)
+        print(f"  built {prog} in {time.monotonic() - t0:.0f} s", flush=True)
     built = {
         "key": key,
         "seconds": round(time.monotonic() - started, 1),
@@ -144,7 +150,7 @@ def build_kube(force: bool) -> dict[str, object]:
         "bytes": disk_use(bin_dir),
     }
     record.write_text(json.dumps(built, indent=2) + "\n")
-    print(f"real control plane: built ({key}) in {built['seconds']} s", flush=True)
+    print(f"{name}: built ({key}) in {built['seconds']} s", flush=True)
     return built
 
 
@@ -194,20 +200,41 @@ def collect_crds(force: bool) -> dict[str, object]:
     return collected
 
 
+def prune(keep: set[str]) -> None:
+    """Remove builds of older pins, so the cache holds one build per module."""
+    root = cache_root()
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def main() -> int:
     force = "--force" in sys.argv[1:]
     os.environ.setdefault("GOFLAGS", "-mod=readonly")
-    built = build_kube(force)
+    started = time.monotonic()
+    programs: dict[str, str] = {}
+    versions: dict[str, str] = {}
+    size = 0
+    keep = set()
+    for name in MODULES:
+        built = build_module(name, force)
+        programs.update(built["programs"])  # type: ignore[arg-type]
+        versions.update(built["versions"])  # type: ignore[arg-type]
+        size += int(built.get("bytes", 0))  # type: ignore[call-overload]
+        keep.add(f"{name}-{built['key']}")
     crds = collect_crds(force)
+    versions.update(crds["versions"])  # type: ignore[arg-type]
+    keep.add(Path(str(crds["crds"][0])).parent.name)  # type: ignore[index]
+    current = {"programs": programs, "versions": versions, "crds": crds["crds"]}
     root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    versions = {**built["versions"], **crds["versions"]}  # type: ignore[dict-item]
-    current = {"programs": built["programs"], "versions": versions, "crds": crds["crds"]}
     tmp = root / "current.json.tmp"
     tmp.write_text(json.dumps(current, indent=2) + "\n")
     tmp.replace(root / "current.json")
-    size = int(built.get("bytes", 0)) / 2**20  # type: ignore[call-overload]
-    print(f"binaries in {Path(str(built['programs']['etcd'])).parent} ({size:.0f} MiB)")  # type: ignore[index]
+    prune(keep)
+    print(
+        f"real tier ready in {time.monotonic() - started:.0f} s: {len(programs)} programs "
+        f"({size / 2**20:.0f} MiB) in {root}"
+    )
     return 0
 
 
