@@ -18,6 +18,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -33,7 +34,25 @@ log = logging.getLogger(__name__)
 
 SERVICE_RANGE = "10.96.0.0/24"  # an address allocator's range: nothing ever connects to it
 READY_TIMEOUT = 90.0
+STOP_GRACE = 2.0
 _PR_SET_PDEATHSIG = 1
+
+
+_REAPER = """
+import os, shutil, signal, sys
+def reap(*_):
+    for path in sys.argv[1:]:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.unlink(path)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, reap)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+if os.getppid() == 1:
+    reap()
+signal.pause()
+"""
 
 
 class ControlPlaneFailed(GlmctlError):
@@ -41,7 +60,14 @@ class ControlPlaneFailed(GlmctlError):
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when the parent dies."""
+    """In the child, before exec: be killed when the parent dies. SIGKILL: a throwaway
+    etcd or API server has nothing to save, and their graceful shutdown takes seconds."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _reap_with_parent() -> None:
+    """In the reaper, before exec: SIGTERM when the parent dies, so it can clean up."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -96,11 +122,16 @@ class ControlPlane:
     _children: list[_Child] = field(default_factory=list)
     _tempdir: tempfile.TemporaryDirectory[str] | None = None
 
-    def start(self, *, controllers: str = "*") -> None:
-        """etcd, then the API server (waits for /readyz), then the controller manager."""
+    def start(self, *, controllers: str = "*", also_remove: tuple[Path, ...] = ()) -> None:
+        """etcd, then the API server (waits for /readyz), then the controller manager.
+
+        ``also_remove`` are files outside the work directory (a kubeconfig) that the reaper
+        removes with it if this process dies without calling :meth:`stop`.
+        """
         self._tempdir = tempfile.TemporaryDirectory(prefix="glmctl-real-")
         self.workdir = Path(self._tempdir.name)
         try:
+            self._start_reaper([self.workdir, *also_remove])
             self._start_etcd()
             self._start_apiserver()
             self._start_controller_manager(controllers)
@@ -113,6 +144,17 @@ class ControlPlane:
         self.users[token] = (name, groups)
 
     # ------------------------------------------------------------------ programs
+
+    def _start_reaper(self, paths: list[Path]) -> None:
+        """A tiny child that waits; when this process dies (even by SIGKILL) the kernel
+        sends it SIGTERM, and it removes ``paths``: no kubeconfig with a live token, no
+        etcd data, is left behind by a killed test or a killed ``sim serve``."""
+        self._reaper = subprocess.Popen(
+            [sys.executable, "-c", _REAPER, *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_reap_with_parent,
+        )
 
     def _spawn(self, name: str, args: list[str]) -> _Child:
         log_path = self.workdir / f"{name}.log"
@@ -263,16 +305,18 @@ class ControlPlane:
     # ------------------------------------------------------------------ stop
 
     def stop(self) -> None:
-        """SIGTERM every program (newest first), SIGKILL what is left after 10 s; rm files."""
+        """SIGTERM every program (newest first), SIGKILL what is left after a grace of
+        STOP_GRACE seconds (nothing here has state worth a slow drain); remove the files."""
         for child in reversed(self._children):
             if child.process.poll() is None:
                 try:
                     os.killpg(child.process.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     continue
+        deadline = time.monotonic() + STOP_GRACE
         for child in reversed(self._children):
             try:
-                child.process.wait(timeout=10)
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.process.pid, signal.SIGKILL)
@@ -281,3 +325,7 @@ class ControlPlane:
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir.name, ignore_errors=True)
             self._tempdir = None
+        reaper = getattr(self, "_reaper", None)
+        if reaper is not None and reaper.poll() is None:
+            reaper.terminate()  # it removes what is already gone
+            reaper.wait(timeout=5)

@@ -72,7 +72,6 @@ class RealHandle:
     _thread: threading.Thread | None
     _kubelet: Kubelet | None
     _tempdir: tempfile.TemporaryDirectory[str] | None = None
-    _owned_kubeconfig: bool = True
     _stopped: bool = False
 
     def stop(self) -> None:
@@ -86,8 +85,7 @@ class RealHandle:
         if self._kubelet is not None:
             self._kubelet.stop()
         self.control_plane.stop()
-        if self._owned_kubeconfig:
-            self.kubeconfig_path.unlink(missing_ok=True)
+        self.kubeconfig_path.unlink(missing_ok=True)  # it holds the admin token
         if self._tempdir is not None:
             self._tempdir.cleanup()
 
@@ -116,11 +114,19 @@ def start_real_engine(
     for user in scenario.behaviours.get("users") or []:
         if isinstance(user, dict) and user.get("name") and user.get("token"):
             plane.add_user(str(user["token"]), str(user["name"]), tuple(user.get("groups") or ()))
-    plane.start()
+    tempdir = None
+    if kubeconfig_path is None:
+        tempdir = tempfile.TemporaryDirectory(prefix="glmctl-real-kubeconfig-")
+        kubeconfig_path = Path(tempdir.name) / "kubeconfig"
+    try:
+        plane.start(also_remove=(Path(tempdir.name) if tempdir else kubeconfig_path,))
+    except BaseException:
+        if tempdir is not None:
+            tempdir.cleanup()
+        raise
     stop = threading.Event()
     kubelet: Kubelet | None = None
     thread: threading.Thread | None = None
-    tempdir: tempfile.TemporaryDirectory[str] | None = None
     try:
         store = ApiStore(plane.url, plane.admin_token, plane.ca_pem)
         world = World(scenario)
@@ -137,10 +143,6 @@ def start_real_engine(
                 target=_loop, args=(store, running, stop), name="glmctl-real-world", daemon=True
             )
             thread.start()
-        owned = kubeconfig_path is None
-        if kubeconfig_path is None:
-            tempdir = tempfile.TemporaryDirectory(prefix="glmctl-real-kubeconfig-")
-            kubeconfig_path = Path(tempdir.name) / "kubeconfig"
         write_kubeconfig(kubeconfig_path, plane.url, plane.admin_token, plane.ca_pem)
     except BaseException:
         stop.set()
@@ -163,7 +165,6 @@ def start_real_engine(
         _thread=thread,
         _kubelet=kubelet,
         _tempdir=tempdir,
-        _owned_kubeconfig=owned,
     )
 
 
