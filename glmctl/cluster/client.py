@@ -370,7 +370,7 @@ class Cluster:
             if token:
                 query["continue"] = token
             page = self._json("GET", self._path(rt, namespace), query=query, target=target)
-            items.extend(page.get("items") or [])
+            items.extend(_with_type(item, page) for item in page.get("items") or [])
             metadata = page.get("metadata") or {}
             version = str(metadata.get("resourceVersion", version))
             token = metadata.get("continue") or None
@@ -998,6 +998,17 @@ class _NoAnswer(Exception):
         super().__init__(str(error))
         self.error = error
         self.waited = waited
+
+
+def _with_type(item: Obj, page: Obj) -> Obj:
+    """A list item with its ``apiVersion`` and ``kind``: the API server leaves them out of
+    the items of built-in lists (``JobList`` items say nothing of being Jobs), and code
+    that plans, journals or re-creates an object needs them, as kubectl fills them in."""
+    if item.get("kind") and item.get("apiVersion"):
+        return item
+    list_kind = str(page.get("kind", ""))
+    kind = list_kind[: -len("List")] if list_kind.endswith("List") else list_kind
+    return {"apiVersion": page.get("apiVersion", ""), "kind": kind, **item}
 
 
 def quiet_client_loggers() -> None:
