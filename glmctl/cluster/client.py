@@ -1007,8 +1007,9 @@ def _with_type(item: Obj, page: Obj) -> Obj:
     if item.get("kind") and item.get("apiVersion"):
         return item
     list_kind = str(page.get("kind", ""))
-    kind = list_kind[: -len("List")] if list_kind.endswith("List") else list_kind
-    return {"apiVersion": page.get("apiVersion", ""), "kind": kind, **item}
+    if not list_kind.endswith("List") or not page.get("apiVersion"):
+        return item
+    return {"apiVersion": page["apiVersion"], "kind": list_kind[: -len("List")], **item}
 
 
 def quiet_client_loggers() -> None:
