@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -231,32 +232,56 @@ def install_crds(store: ApiStore, scenario: Scenario, binaries: Binaries) -> Non
 
 
 def load_objects(store: ApiStore, scenario: Scenario) -> None:
-    """Create the scenario's objects, then write each one's status as its controller would."""
+    """Create the scenario's objects, then write each one's status as its controller would.
+
+    Objects go in rank order (namespaces before what lives in them, owners before what
+    they own); within a rank they are created concurrently, which matters for a generated
+    cluster of thousands of objects.
+    """
     namespaces = {n["metadata"]["name"] for n in store.list("", "namespaces")}
-    for obj in sorted(scenario.objects, key=lambda o: _LOAD_RANK.get(str(o.get("kind")), 6)):
-        kind = str(obj.get("kind"))
-        if kind == "CustomResourceDefinition" or kind in _LEFT_TO_CONTROLLERS:
-            continue
-        if _made_by_controller(obj, scenario):
-            continue
-        namespace = (obj.get("metadata") or {}).get("namespace")
-        if namespace and namespace not in namespaces:
-            store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-            namespaces.add(namespace)
-        if kind == "Namespace" and obj["metadata"]["name"] in namespaces:
-            continue
-        try:
-            _create(store, obj)
-        except ApiError as err:
-            raise ControlPlaneFailed(
-                f"scenario {scenario.name!r}: the real API server refused {kind} "
-                f"{obj['metadata'].get('name')!r}: {err.message}"
-            ) from err
-        if kind == "Namespace":
-            namespaces.add(obj["metadata"]["name"])
+    wanted = [
+        obj
+        for obj in scenario.objects
+        if obj.get("kind") != "CustomResourceDefinition"
+        and obj.get("kind") not in _LEFT_TO_CONTROLLERS
+        and not _made_by_controller(obj, scenario)
+    ]
+    missing = {
+        str(ns)
+        for obj in wanted
+        if (ns := (obj.get("metadata") or {}).get("namespace")) and ns not in namespaces
+    }
+    missing -= {o["metadata"]["name"] for o in wanted if o.get("kind") == "Namespace"}
+    wanted += [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in missing]
+    wanted = [
+        o
+        for o in wanted
+        if not (o.get("kind") == "Namespace" and o["metadata"]["name"] in namespaces)
+    ]
+    ranks: dict[int, list[Obj]] = {}
+    for obj in wanted:
+        ranks.setdefault(_LOAD_RANK.get(str(obj.get("kind")), 6), []).append(obj)
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="glmctl-real-load") as pool:
+        for rank in sorted(ranks):
+            for failure in pool.map(
+                lambda obj: _create_reported(store, scenario, obj), ranks[rank]
+            ):
+                if failure is not None:
+                    raise failure
     for key, text in scenario.logs.items():
         namespace, _, pod = key.partition("/")
         store.set_pod_log(namespace, pod, text)
+
+
+def _create_reported(store: ApiStore, scenario: Scenario, obj: Obj) -> ControlPlaneFailed | None:
+    try:
+        _create(store, obj)
+    except ApiError as err:
+        return ControlPlaneFailed(
+            f"scenario {scenario.name!r}: the real API server refused {obj.get('kind')} "
+            f"{obj['metadata'].get('name')!r}: {err.message}"
+        )
+    return None
 
 
 def _create(store: ApiStore, obj: Obj) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from glmctl.realcluster.api_store import ApiStore
 from glmctl.sim.contracts import Obj
-from glmctl.sim.controllers import World, finished_pod_status, running_pod_status
+from glmctl.sim.controllers import Scanner, World, finished_pod_status, running_pod_status
 from glmctl.sim.kubeconfig import self_signed_cert
 from glmctl.sim.scenario import format_timestamp, parse_duration
 from glmctl.sim.store import ApiError
@@ -77,8 +77,8 @@ def node_status(port: int, now: datetime) -> Obj:
     }
 
 
-class Kubelet:
-    """Scheduler and kubelet in one: a controller with ``tick(store)`` like the others."""
+class Kubelet(Scanner):
+    """Scheduler and kubelet in one: a throttled scanner like the simulated controllers."""
 
     def __init__(
         self,
@@ -87,7 +87,7 @@ class Kubelet:
         extra_nodes: set[str],
         templates: dict[tuple[str, str], list[tuple[Obj, str | None]]],
     ) -> None:
-        self.world = world
+        super().__init__(world)
         self.store = store
         self.nodes = {NODE, *extra_nodes}
         self.templates = templates
@@ -111,7 +111,7 @@ class Kubelet:
     def stop(self) -> None:
         self._server.stop()
 
-    def tick(self, store: ApiStore) -> None:
+    def scan(self, store: ApiStore) -> None:  # type: ignore[override]
         now = store.now()
         jobs: dict[tuple[str, str], Obj | None] = {}
         for pod in store.list("", "pods"):
