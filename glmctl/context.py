@@ -6,6 +6,7 @@ layer looks at ``sys.argv``, environment variables for output, or whether stdout
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -37,11 +38,28 @@ class GlobalOptions:
     config: Path | None = None
     output: OutputFormat = OutputFormat.RICH
     timeout: float | None = None
+    """Seconds (``--timeout``); None when not given; 0 means no limit, as kubectl's
+    ``--request-timeout=0``."""
+    as_user: str | None = None
+    as_groups: tuple[str, ...] = ()
     dry_run: bool = False
     yes: bool = False
     verbose: int = 0
     no_color: bool = False
     debug: bool = False
+
+    @property
+    def budget(self) -> float | None:
+        """The whole command's time limit in seconds, None for no limit (``--timeout`` not
+        given, or ``--timeout 0``)."""
+        return self.timeout or None
+
+    def wait_seconds(self, default: float) -> float:
+        """How long a waiting command (``monitor``, ``redeploy``) waits: ``default`` when
+        ``--timeout`` is not given, forever (``math.inf``) for ``--timeout 0``."""
+        if self.timeout is None:
+            return default
+        return self.timeout or math.inf
 
 
 @dataclass

@@ -30,6 +30,7 @@ The verdict, checked after every change:
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -235,7 +236,7 @@ class MonitorOutcome:
             "exitCode": self.exit_code,
             "summary": self.summary,
             "elapsedSeconds": round(self.elapsed, 1),
-            "timeoutSeconds": self.timeout,
+            "timeoutSeconds": None if math.isinf(self.timeout) else self.timeout,
             "objects": [obj.to_data() for obj in self.objects],
             "events": [event.to_data() for event in self.events],
         }
@@ -698,8 +699,9 @@ def follow(
 
     Returns the outcome (its ``exit_code`` is 0 / 1 / 4); never raises for a failed or
     timed-out deploy. ``timeout=0`` reads the current state once and does not watch
-    (``glmctl monitor --once``). When the cluster connection has a budget of its own
-    (``Timeouts.total``, the global ``--timeout``), the wait ends when that runs out, too.
+    (``glmctl monitor --once``); ``math.inf`` waits without limit (``--timeout 0``). When
+    the cluster connection has a budget of its own (``Timeouts.total``, the global
+    ``--timeout``), the wait ends when that runs out, too.
     Ctrl-C raises :class:`FollowInterrupted` carrying the outcome so far. ``on_update``
     is called from the calling thread after the first read and after every change, with
     all rows, the changed ones and the new events. Cluster errors (unreachable for good,

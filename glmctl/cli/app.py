@@ -51,6 +51,12 @@ def _output_format(value: str | OutputFormat) -> OutputFormat:
         raise ValueError(f"{value!r} is not one of {choices}") from None
 
 
+def _timeout(value: str | float) -> float:
+    from glmctl.cli.globals import parse_timeout
+
+    return value if isinstance(value, float) else parse_timeout(str(value))
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -81,7 +87,26 @@ def root(
     ] = OutputFormat.RICH,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", min=0.0, help="Seconds to wait before giving up (exit 4)."),
+        typer.Option(
+            "--timeout",
+            parser=_timeout,
+            metavar="DURATION",
+            help="Give up after this long (exit 4): seconds or 90s, 5m, 1h30m, 500ms; "
+            "0 means no limit.",
+            show_default=False,
+        ),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", metavar="USER", help="Act as this user or service account (impersonation)."
+        ),
+    ] = None,
+    as_groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--as-group", metavar="GROUP", help="Act as a member of this group; repeatable."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
@@ -110,6 +135,8 @@ def root(
         config=config,
         output=output,
         timeout=timeout,
+        as_user=as_user,
+        as_groups=tuple(as_groups or ()),
         dry_run=dry_run,
         yes=yes,
         verbose=verbose,

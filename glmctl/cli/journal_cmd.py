@@ -97,7 +97,7 @@ def restore(
     run = _run_context(ctx)
     journal = Journal()
     entry = journal.get(entry_id)
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         plan = plan_restore(cluster, entry)
         execution = run_plan(
             run,

@@ -41,7 +41,7 @@ def redeploy(
     The plan lists every object found; deletes go by name with uid and resourceVersion
     preconditions, so anything that changed after the plan is left alone and reported.
     Asks before acting (--yes to skip, --dry-run to only show). Exit 0 once Ready, 1 if
-    the deploy failed, 4 on --timeout (default 600 s).
+    the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
 
     Examples: glmctl redeploy; glmctl redeploy --yes --no-wait; glmctl redeploy --dry-run
     """
@@ -61,7 +61,7 @@ def redeploy(
         command.append("--no-wait")
     if selector is not None:
         command += ["--selector", selector]
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         plan = rd.plan_redeploy(cluster, profile, selector)
         execution = run_plan(
             run,
@@ -92,14 +92,14 @@ def redeploy(
 
 def _follow(run: RunContext, cluster: Cluster, profile: Profile) -> MonitorOutcome:
     """Follow the deploy like ``glmctl monitor`` (live table, plain lines, or silently for
-    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 600 s)."""
+    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 10m; 0: no limit)."""
     from glmctl.cli._recovery_support import person_console
     from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
 
     targets = MonitorTargets.from_profile(profile)
-    timeout = run.options.timeout or DEFAULT_TIMEOUT_SECONDS
+    timeout = run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
     console = person_console(run)
     if run.options.output is OutputFormat.JSON:
         return follow(cluster, targets, timeout)

@@ -84,7 +84,7 @@ def rollback(
         *global_flags(run),
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
     ]
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         options = rb.RollbackOptions(
             repo=root,
             user=cluster.user_name,
