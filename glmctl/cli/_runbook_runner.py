@@ -55,7 +55,35 @@ def run_runbook(
         repo=repo,
     )
     render_result(run_ctx, result)
+    raise_if_stopped(result)
     return result.exit_code
+
+
+def raise_if_stopped(result: RunbookResult) -> None:
+    """A run that stopped early (its ``--timeout`` ran out, the API server did not answer,
+    the cluster cannot be reached) ends in one error line that says why, and its exit code.
+
+    Call after rendering the report: the steps that did finish are still shown.
+    """
+    from glmctl.errors import ClusterUnreachable, TimedOut
+    from glmctl.runbook.result import RunStatus
+
+    reason = result.stopped_because
+    if reason is None:
+        return
+    where = f"runbook {result.runbook} stopped"
+    if result.status is RunStatus.TIMED_OUT:
+        raise TimedOut(
+            f"{where}: {reason}.",
+            hint="Check that the API server is up and not overloaded (kubectl cluster-info), "
+            "or allow it longer with --timeout.",
+        )
+    if result.status is RunStatus.UNREACHABLE:
+        raise ClusterUnreachable(
+            f"{where}: {reason}.",
+            hint="Check that the cluster is up and that the kubeconfig points at it "
+            "(kubectl cluster-info).",
+        )
 
 
 def execute_runbook(

@@ -83,7 +83,7 @@ def troubleshoot(
 
 def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
     """Run the topic's runbook with the live checklist; print the diagnosis; the exit code."""
-    from glmctl.cli._runbook_runner import execute_runbook, render_result
+    from glmctl.cli._runbook_runner import execute_runbook, raise_if_stopped, render_result
     from glmctl.context import OutputFormat
     from glmctl.render.diagnosis import conclusion, render_diagnosis
 
@@ -92,6 +92,7 @@ def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
         render_diagnosis(topic.title, result, run_ctx.terminal.console())
     else:
         render_result(run_ctx, result)
+    raise_if_stopped(result)
     return result.exit_code
 
 
