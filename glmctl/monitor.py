@@ -41,6 +41,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
+from glmctl.cluster.jobs import JobPhase, job_state
 from glmctl.cluster.resources import ResourceType
 from glmctl.errors import ClusterUnreachable, Forbidden, TimedOut
 
@@ -505,42 +506,30 @@ def _from_earlier_attempt(job: Obj, release: Obj | None) -> bool:
     return requested is not None and created is not None and created < requested
 
 
-def job_state(job: Obj) -> tuple[str, str, str]:
-    """(Running | Complete | Failed, reason, message) of a batch/v1 Job.
-
-    ``FailureTarget`` and ``SuccessCriteriaMet`` (Kubernetes 1.31+) are set before
-    ``Failed`` / ``Complete`` while pods terminate; the outcome is already decided then.
-    """
-    for condition_type, state in (
-        ("Failed", "Failed"),
-        ("FailureTarget", "Failed"),
-        ("Complete", "Complete"),
-        ("SuccessCriteriaMet", "Complete"),
-    ):
-        found = flux.find_condition(job, condition_type)
-        if found is not None and found.get("status") == "True":
-            return state, str(found.get("reason") or ""), str(found.get("message") or "")
-    active = int((job.get("status") or {}).get("active") or 0)
-    return "Running", "", f"{active} pod(s) active" if active else "not finished"
-
-
 def _job_row(key: Key, job: Obj, release: Obj | None) -> ObjectState:
     """A Job's row. A failed Job fails the wait, unless it is history: the release is Ready
     already (the Job's TTL has not removed it yet), or a reconcile requested after the
     Job was created will run the hooks again."""
-    state, reason, message = job_state(job)
+    state = job_state(job)
     history = (release is not None and _settled(release)) or _from_earlier_attempt(job, release)
+    failed = state.phase is JobPhase.FAILED
+    if state.reason or state.message:
+        message = state.message
+    elif state.phase is JobPhase.RUNNING:
+        message = f"{state.active} pod(s) active"
+    else:
+        message = state.describe()
     return ObjectState(
         key[0],
         key[1],
         key[2],
         Role.JOB,
         found=True,
-        ready=state == "Complete" or (state == "Failed" and history),
-        state=state,
-        reason=reason,
+        ready=state.phase is JobPhase.COMPLETE or (failed and history),
+        state=str(state.phase),
+        reason=state.reason,
         message=message,
-        failed=state == "Failed" and not history,
+        failed=failed and not history,
     )
 
 
@@ -873,5 +862,4 @@ __all__ = [
     "Stream",
     "Verdict",
     "follow",
-    "job_state",
 ]
