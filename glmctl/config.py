@@ -29,6 +29,11 @@ PROFILE_FILE_NAME = "glmctl.yaml"
 DEFAULT_SOURCE = "default"
 
 
+FLUX_NAMESPACE = "flux-system"
+"""Where Flux lives (``flux install``'s default): the default of every namespace below that
+holds Flux objects, and of step parameters that name one. The one place this name is set."""
+
+
 class _Section(BaseModel):
     """Base of every profile model: immutable, and a misspelt key is an error."""
 
@@ -51,16 +56,16 @@ class HelmReleaseRef(_Section):
     """
 
     name: str = "gitops-lifecycle-management"
-    namespace: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
     release_name: str = "gitops-lifecycle-management"
-    storage_namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
 
 
 class FluxSettings(_Section):
     """The Flux objects of the lifecycle deployment and those around it."""
 
     lifecycle_kustomization: ObjectRef = ObjectRef(
-        name="infrastructure-gitops-lifecycle-management", namespace="flux-system"
+        name="infrastructure-gitops-lifecycle-management", namespace=FLUX_NAMESPACE
     )
     helm_release: HelmReleaseRef = HelmReleaseRef()
     prerequisites: tuple[str, ...] = (
@@ -79,7 +84,7 @@ class Namespaces(_Section):
 
     identity: str = "authentik"
     onepassword: str = "onepassword-connect"
-    flux: str = "flux-system"
+    flux: str = FLUX_NAMESPACE
 
 
 class Component(_Section):

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+# The global options' names, as typed on the command line (short aliases included): the
+# CLI hoists them before the subcommand; the journal skips them to find the command word.
+VALUE_OPTIONS = frozenset(
+    {"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout", "--as", "--as-group"}
+)
+"""Global options that take a value."""
+FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
+"""Global options that do not."""
+
+
 class OutputFormat(StrEnum):
     """What ``-o/--output`` accepts; every command renders results through one of these."""
 

@@ -47,6 +47,7 @@ from glmctl.errors import ClusterUnreachable, Forbidden, TimedOut
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
 
 Obj = dict[str, Any]
 Key = tuple[str, str, str]
@@ -87,20 +88,20 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class MonitorTargets:
-    """What to follow; the defaults are the deployment guide's names.
-
-    ``job_selector`` picks the chart's Jobs (Helm hooks) in ``job_namespace``.
+    """What to follow: the profile's names (``from_profile``; the defaults live in
+    ``glmctl.config`` only). ``job_selector`` picks the chart's Jobs (Helm hooks) in
+    ``job_namespace``.
     """
 
-    kustomization_namespace: str = "flux-system"
-    kustomization_name: str = "infrastructure-gitops-lifecycle-management"
-    helmrelease_namespace: str = "flux-system"
-    helmrelease_name: str = "gitops-lifecycle-management"
-    job_namespace: str = "flux-system"
-    job_selector: str = "app.kubernetes.io/name=gitops-lifecycle-management"
+    kustomization_namespace: str
+    kustomization_name: str
+    helmrelease_namespace: str
+    helmrelease_name: str
+    job_namespace: str
+    job_selector: str
 
     @classmethod
-    def from_profile(cls, profile: Any) -> MonitorTargets:
+    def from_profile(cls, profile: Profile) -> MonitorTargets:
         """Names from a :class:`glmctl.config.Profile`. Hooks run in the release's namespace."""
         kustomization = profile.flux.lifecycle_kustomization
         release = profile.flux.helm_release

@@ -8,15 +8,16 @@ functions, keeping ``glmctl --help`` fast.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from glmctl.context import OutputFormat, RunContext
 from glmctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
     from glmctl.runbook.result import RunbookResult
     from glmctl.steps.registry import ClusterFactory, StepRegistry
 
@@ -32,7 +33,7 @@ def run_runbook(
     run_ctx: RunContext,
     runbook_name_or_path: str,
     params: Mapping[str, object] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     cluster_factory: ClusterFactory | None = None,
     *,
     registry: StepRegistry | None = None,
@@ -90,7 +91,7 @@ def execute_runbook(
     run_ctx: RunContext,
     runbook_name_or_path: str,
     params: Mapping[str, object] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     cluster_factory: ClusterFactory | None = None,
     *,
     registry: StepRegistry | None = None,
@@ -139,22 +140,18 @@ def render_result(run_ctx: RunContext, result: RunbookResult) -> None:
 
 
 def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
-    """Connect with the global ``--kubeconfig``, ``--context`` and ``--timeout``, on first
-    use only."""
+    """Connect the one way every command does (``Cluster.from_options``: ``--kubeconfig``,
+    ``--context``, ``--as``, ``--timeout``), on first use only."""
 
-    def connect() -> Any:
-        try:
-            client = importlib.import_module("glmctl.cluster.client")
-        except ModuleNotFoundError:
-            raise UsageError(
-                "this build of glmctl has no cluster layer (glmctl.cluster.client)"
-            ) from None
-        return client.Cluster.from_options(run_ctx.options)
+    def connect() -> Cluster:
+        from glmctl.cluster.client import Cluster
+
+        return Cluster.from_options(run_ctx.options)
 
     return connect
 
 
-def load_profile(run_ctx: RunContext) -> Any:
+def load_profile(run_ctx: RunContext) -> Profile:
     """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else defaults.
 
     A broken profile file is a ``ConfigError`` (exit 2) before anything runs.

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import re
 
+from glmctl.context import FLAG_OPTIONS, VALUE_OPTIONS
 from glmctl.errors import UsageError
 
-# Options that take a value, and flags that do not. Short aliases included.
-VALUE_OPTIONS = frozenset(
-    {"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout", "--as", "--as-group"}
-)
-FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
 SHORT_VALUE_OPTIONS = frozenset(name for name in VALUE_OPTIONS if not name.startswith("--"))
 
 

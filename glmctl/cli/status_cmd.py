@@ -25,10 +25,10 @@ def status(ctx: typer.Context) -> None:
     from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.cluster.topology import StatusTargets, build_status
     from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.render.status import print_status, status_json
+    from glmctl.status import StatusTargets, build_status
 
     run = run_context(ctx)
     require_output(run, "status", (OutputFormat.RICH, OutputFormat.JSON))

@@ -8,11 +8,12 @@ there is nobody to ask, so it stops with exit 2 and names the topics.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
+    from glmctl.config import Profile
     from glmctl.context import RunContext
     from glmctl.troubleshoot import Topic
 
@@ -81,7 +82,7 @@ def troubleshoot(
         raise typer.Exit(code)
 
 
-def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
+def run_topic(run_ctx: RunContext, topic: Topic, profile: Profile) -> int:
     """Run the topic's runbook with the live checklist; print the diagnosis; the exit code."""
     from glmctl.cli._runbook_runner import execute_runbook, raise_if_stopped, render_result
     from glmctl.context import OutputFormat
@@ -96,7 +97,7 @@ def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
     return result.exit_code
 
 
-def _session(run_ctx: RunContext, profile: Any) -> int:
+def _session(run_ctx: RunContext, profile: Profile) -> int:
     """Menu, run, "what next?" until the operator quits; the last run's exit code."""
     from glmctl.troubleshoot import find_topic
 

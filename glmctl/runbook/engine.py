@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -67,6 +67,10 @@ from glmctl.steps.registry import (
     default_registry,
 )
 
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
+
 log = logging.getLogger("glmctl.runbook")
 
 STOPPING_ERRORS = (ClusterUnreachable, KubeconfigError, Unauthorized)
@@ -80,7 +84,7 @@ def run_runbook(
     runbook: Runbook,
     *,
     params: Mapping[str, Any] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     registry: StepRegistry | None = None,
     dry_run: bool = False,
     timeout: float | None = None,
@@ -122,7 +126,7 @@ def run_runbook(
 @dataclass(frozen=True)
 class _Settings:
     params: dict[str, Any]
-    profile: Any
+    profile: Profile | None
     dry_run: bool
     timeout: float | None
     repo: Path | None
@@ -138,15 +142,15 @@ class _LazyCluster:
     def __init__(self, factory: ClusterFactory | None) -> None:
         self._factory = factory
         self._lock = threading.Lock()
-        self._handle: Any = None
+        self._handle: Cluster | None = None
         self._error: BaseException | None = None
         self._done = False
 
     @property
-    def provider(self) -> Callable[[], Any] | None:
+    def provider(self) -> ClusterFactory | None:
         return self.get if self._factory is not None else None
 
-    def get(self) -> Any:
+    def get(self) -> Cluster:
         with self._lock:
             if not self._done:
                 assert self._factory is not None
@@ -157,6 +161,7 @@ class _LazyCluster:
                 self._done = True
         if self._error is not None:
             raise self._error
+        assert self._handle is not None
         return self._handle
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as data_field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +40,11 @@ from glmctl.runbook.expr import (
 from glmctl.runbook.graph import condition_expression, find_cycle, step_dependencies
 from glmctl.runbook.model import Parameter, ParameterType, Runbook, Step
 from glmctl.steps.registry import StepRegistry, StepSpec, default_registry
+
+if TYPE_CHECKING:
+    from glmctl.config import Profile
+
+    ProfileLike = Profile | Mapping[str, Any]
 
 Location = tuple[str | int, ...]
 STEP_FIELDS = ("status", "summary", "outputs")
@@ -93,7 +98,7 @@ def load_runbook(
     path: Path,
     *,
     registry: StepRegistry | None = None,
-    profile: Any = None,
+    profile: ProfileLike | None = None,
 ) -> Runbook:
     """Read and validate the runbook at ``path``.
 
@@ -117,7 +122,7 @@ def parse_runbook(
     source: str,
     *,
     registry: StepRegistry | None = None,
-    profile: Any = None,
+    profile: ProfileLike | None = None,
 ) -> Runbook:
     """Validate runbook YAML ``text``; ``source`` is the name used in error messages."""
     checker = _Checker(source, registry or default_registry(), profile)
@@ -127,7 +132,7 @@ def parse_runbook(
 class _Checker:
     """One validation pass over one document, collecting every problem it finds."""
 
-    def __init__(self, source: str, registry: StepRegistry, profile: Any) -> None:
+    def __init__(self, source: str, registry: StepRegistry, profile: ProfileLike | None) -> None:
         self.source = source
         self.registry = registry
         self.profile = profile

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from glmctl.cluster import resources
 from glmctl.cluster.jobs import JobPhase, job_state
-from glmctl.config import JobFile
+from glmctl.config import FLUX_NAMESPACE, JobFile
 from glmctl.errors import ApiError, NotFound
 from glmctl.steps._reads import ClusterReads, Obj, annotations_of, labels_of, name_of, reads
 from glmctl.steps._text import clip, container_names, did_you_mean, last_lines, plural
@@ -138,8 +138,8 @@ class HooksParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     release: str
-    storage_namespace: str = "flux-system"
-    namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
+    namespace: str = FLUX_NAMESPACE
     ttl_seconds: int = Field(default=300, ge=0)
     margin_seconds: int = Field(default=120, ge=0)
 
@@ -282,7 +282,7 @@ class JobLogParams(BaseModel):
     namespace: str
     success: str = "completed successfully"
     release: str | None = None
-    storage_namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
     tail_lines: int = Field(default=50, ge=1, le=10000)
 
 

@@ -23,11 +23,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from glmctl.errors import TimedOut
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
 
 
 class StepStatus(StrEnum):
@@ -86,8 +90,8 @@ class StepResult(BaseModel):
         return cls(status=StepStatus.SKIP, summary=summary, **extra)
 
 
-ClusterFactory = Callable[[], Any]
-"""Creates the cluster handle on first use (``glmctl.cluster.client.Cluster`` later)."""
+ClusterFactory = Callable[[], "Cluster"]
+"""Creates the cluster handle on first use (``Cluster.from_options`` in the CLI)."""
 
 
 @dataclass
@@ -101,17 +105,17 @@ class StepContext:
     """
 
     step_id: str
-    profile: Any = None
+    profile: Profile | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     results: Mapping[str, StepResult] = field(default_factory=dict)
     dry_run: bool = False
     repo: Path | None = None
     deadline: float | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
-    cluster_provider: Callable[[], Any] | None = None
+    cluster_provider: ClusterFactory | None = None
 
     @property
-    def cluster(self) -> Any:
+    def cluster(self) -> Cluster:
         """The cluster handle, connected on first use by the run's factory."""
         if self.cluster_provider is None:
             from glmctl.errors import UsageError

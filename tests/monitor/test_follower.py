@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from glmctl.cluster import resources
+from glmctl.config import Profile
 from glmctl.monitor import Follower, MonitorTargets, Role, Stream, Verdict
 
 Obj = dict[str, Any]
 NS = "flux-system"
 KS = "infrastructure-gitops-lifecycle-management"
 HR = "gitops-lifecycle-management"
-TARGETS = MonitorTargets()
+TARGETS = MonitorTargets.from_profile(Profile())
 KS_STREAM = Stream(resources.KUSTOMIZATION, NS)
 HR_STREAM = Stream(resources.HELMRELEASE, NS)
 JOB_STREAM = Stream(resources.JOB, NS, TARGETS.job_selector)
