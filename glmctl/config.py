@@ -13,7 +13,6 @@ The loader also remembers where each value came from ("default" or "file:line") 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from glmctl.errors import ConfigError
 from glmctl.lint.settings import LintSettings
+from glmctl.suggest import closest, ranked
 
 PROFILE_FILE_NAME = "glmctl.yaml"
 DEFAULT_SOURCE = "default"
@@ -437,8 +437,8 @@ def _config_error(error: ValidationError, document: Any, label: str) -> ConfigEr
     if first["type"] == "extra_forbidden":
         parent = _model_at(Profile, loc[:-1])
         unknown = str(loc[-1])
-        valid = _closest_first(unknown, _field_names(parent))
-        guess = difflib.get_close_matches(unknown, valid, n=1)
+        valid = ranked(unknown, _field_names(parent))
+        guess = closest(unknown, valid, n=1)
         suggestion = f"; did you mean {guess[0]!r}?" if guess else "."
         section = _format_loc(loc[:-1]) or "the top level"
         return ConfigError(
@@ -511,13 +511,9 @@ def _field_names(model: type[BaseModel] | None) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
-def _closest_first(word: str, choices: list[str]) -> list[str]:
-    return sorted(choices, key=lambda choice: -difflib.SequenceMatcher(None, word, choice).ratio())
-
-
 def _valid_keys_hint(model: type[BaseModel] | None, key: Any) -> str | None:
     names = _field_names(model)
     if not names:
         return None
-    ordered = _closest_first(str(key), names) if key is not None else names
+    ordered = ranked(str(key), names) if key is not None else names
     return f"Valid keys there: {', '.join(ordered)}."

@@ -18,7 +18,6 @@ one mistake does not come back as a cascade of others.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as data_field
@@ -40,6 +39,7 @@ from glmctl.runbook.expr import (
 from glmctl.runbook.graph import condition_expression, find_cycle, step_dependencies
 from glmctl.runbook.model import Parameter, ParameterType, Runbook, Step
 from glmctl.steps.registry import StepRegistry, StepSpec, default_registry
+from glmctl.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from glmctl.config import Profile
@@ -686,10 +686,8 @@ def _field_names(value: Any) -> list[str]:
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(f"`{c}`" for c in close) + "?)"
+    suggestion = did_you_mean(name, choices, quote="`")
+    return f" ({suggestion})" if suggestion else ""
 
 
 def bind_parameters(runbook: Runbook, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ module is all it takes to add steps.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 import threading
@@ -218,7 +217,9 @@ class StepRegistry:
 
     def nearest(self, name: str) -> list[str]:
         """Registered names close to ``name``, best first: for "did you mean" messages."""
-        return difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        from glmctl.suggest import closest
+
+        return closest(name, self.names())
 
     def __contains__(self, name: object) -> bool:
         return name in self._steps
