@@ -96,19 +96,15 @@ def demo(
 
 def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext, env: dict[str, str]) -> int:
     """Run one command as the user would type it, streaming its output; its exit code."""
-    import subprocess
-    import sys
+    from glmctl.execs import run_glmctl
 
     console = context.terminal.console()
     console.rule(f"[bold]{stage.title}")
     console.print(f"[dim]$[/] glmctl {' '.join(stage.args)}")
     passthrough = ["--no-color"] if context.options.no_color else []
-    argv = [sys.executable, "-m", "glmctl", "--kubeconfig", str(kubeconfig), *passthrough]
-    done = subprocess.run(
-        [*argv, *stage.args],
+    return run_glmctl(
+        ["--kubeconfig", str(kubeconfig), *passthrough, *stage.args],
         stdout=context.terminal.stdout,
         stderr=context.terminal.stderr,
         env=env,
-        check=False,
     )
-    return done.returncode

@@ -63,3 +63,23 @@ def test_the_rule_sees_imports_inside_functions(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from glmctl.cli.globals import VALUE_OPTIONS\n")
     assert imported_modules(sample) == {"glmctl.cli.globals"}
+
+
+def test_only_execs_runs_programs() -> None:
+    """``subprocess``, ``sh`` and ``os.system`` appear in ``execs.py`` only (the simulator,
+    a program of its own, and the tests are not glmctl's runtime)."""
+    runners = {"subprocess", "sh"}
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "sim" or str(relative) == "execs.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] in runners for name in names):
+                offenders.append(str(relative))
+    assert offenders == []
