@@ -61,19 +61,22 @@ def _timeout(value: str | float) -> float:
 def root(
     ctx: typer.Context,
     context: Annotated[
-        str | None, typer.Option("--context", help="Kubeconfig context to use.")
+        str | None, typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.")
     ] = None,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(
             "--kubeconfig",
+            metavar="FILE",
             help="Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
         ),
     ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="Profile file (default: glmctl.yaml found upward from here)."
+            "--config",
+            metavar="FILE",
+            help="Profile file (default: glmctl.yaml found upward from here).",
         ),
     ] = None,
     output: Annotated[
@@ -82,7 +85,8 @@ def root(
             "--output",
             "-o",
             parser=_output_format,
-            help="Output format (sarif and github: lint only).",
+            metavar="FORMAT",
+            help="Output format: rich, json, junit or markdown (sarif, github: lint only).",
         ),
     ] = OutputFormat.RICH,
     timeout: Annotated[
@@ -113,7 +117,10 @@ def root(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, show_default=False, help="More detail; repeat for more."
+        ),
     ] = 0,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.")] = False,
     debug: Annotated[

@@ -36,8 +36,6 @@ def monitor(
     (default 10m; 0 waits without limit), or the API server did not answer in that time. Exit 130:
     interrupted (Ctrl-C), after showing the last state. A suspended Kustomization is
     waited on, not failed.
-
-    Examples: glmctl monitor; glmctl monitor --timeout 120; glmctl monitor --once -o json
     """
     from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context

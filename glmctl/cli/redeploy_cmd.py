@@ -42,8 +42,6 @@ def redeploy(
     preconditions, so anything that changed after the plan is left alone and reported.
     Asks before acting (--yes to skip, --dry-run to only show). Exit 0 once Ready, 1 if
     the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
-
-    Examples: glmctl redeploy; glmctl redeploy --yes --no-wait; glmctl redeploy --dry-run
     """
     from glmctl.cli._recovery_support import finish, global_flags, run_plan
     from glmctl.cli.app import run_context

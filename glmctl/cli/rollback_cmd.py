@@ -58,8 +58,6 @@ def rollback(
     Shows the plan (cluster changes and the file diff), asks before acting (--yes to skip,
     --dry-run to only show), journals every change. Parts already done are reported and
     skipped, so running it twice is safe. --undo reverses every part.
-
-    Examples: glmctl rollback --reason "auth hooks failing"; glmctl rollback --undo --commit
     """
     from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
     from glmctl.cli.app import run_context

@@ -17,8 +17,6 @@ def status(ctx: typer.Context) -> None:
     age and message, read the way `flux get` reads them. Objects that do not exist show as
     "not found". What is not Ready gets a next step (resume, monitor, troubleshoot). Writes
     -o rich or json. Exit 0 when everything shown is Ready, 1 otherwise.
-
-    Examples: glmctl status; glmctl status -o json; glmctl status --context prod
     """
     from datetime import UTC, datetime
 

@@ -56,8 +56,7 @@ def troubleshoot(
     to run. Without TOPIC on a terminal: a menu of topics, then "another topic / quit".
 
     Exit 0 nothing wrong found, 1 a problem diagnosed, 2 no TOPIC and no terminal (or an
-    unknown topic), 3 cluster unreachable, 4 timed out. Examples: glmctl troubleshoot;
-    glmctl troubleshoot helmrelease; glmctl troubleshoot external-secrets -o markdown
+    unknown topic), 3 cluster unreachable, 4 timed out.
     """
     from glmctl.cli.app import run_context
     from glmctl.errors import UsageError
