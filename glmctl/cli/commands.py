@@ -156,6 +156,60 @@ def load_command(name: str) -> Any:
     return command
 
 
+def wants_subcommand_help(args: list[str]) -> bool:
+    """``glmctl [GLOBALS] COMMAND ... --help``: help for a command, nothing to run."""
+    words = args[: args.index("--")] if "--" in args else args
+    return _command_index(words) is not None and any(w in ("-h", "--help") for w in words)
+
+
+def _command_index(args: list[str]) -> int | None:
+    """Where the command name is, after the (hoisted) global options and their values."""
+    from glmctl.context import VALUE_OPTIONS
+
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in VALUE_OPTIONS:
+            index += 2
+            continue
+        if word.startswith("-"):
+            index += 1
+            continue
+        return index if word in COMMANDS else None
+    return None
+
+
+def print_subcommand_help(args: list[str]) -> int:
+    """Print the help of the command ``args`` name, without parsing the global options.
+
+    The root group would convert its options before the subcommand's --help runs, and
+    typer converts every value (given or not) with pydantic: importing it costs ~100 ms,
+    more than the rest of ``glmctl status --help``. Nothing runs here; nothing needs them.
+    """
+    import typer
+
+    from glmctl.cli.app import app
+
+    root = typer.main.get_command(app)
+    ctx = root.context_class(root, info_name="glmctl", **root.context_settings)
+    index = _command_index(args)
+    assert index is not None
+    name, rest = args[index], args[index + 1 :]
+    command = load_command(name)
+    # Down to the command whose help is asked for, without parsing the groups' options
+    # either (an option left unset is converted too).
+    while rest and rest[0] in getattr(command, "commands", {}):
+        ctx = command.context_class(command, info_name=name, parent=ctx)
+        name, rest = rest[0], rest[1:]
+        command = command.commands[name]
+    try:
+        with command.make_context(name, rest, parent=ctx) as sub:
+            command.invoke(sub)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
+
+
 def tidy_help(command: Any, path: str) -> None:
     """kubectl-like help for ``command`` and its subcommands: ``--reason REASON`` and
     ``TOPIC``, never typer's type labels (``<str>``, ``<list[str]>``, ``<float range>``),

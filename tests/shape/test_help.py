@@ -81,3 +81,24 @@ def test_one_meaning_per_option_name() -> None:
     assert shared <= set(SHARED_MEANINGS)
     for opt in shared:
         assert all(SHARED_MEANINGS[opt] in text for text in helps[opt]), (opt, helps[opt])
+
+
+@pytest.mark.parametrize("path", ["", *sorted(LEAVES), "runbook", "sim", "journal", "config"])
+def test_help_does_not_import_pydantic_or_the_client(path: str) -> None:
+    """typer converts option values with pydantic (~100 ms to import): help converts none.
+    What is imported is asserted, not how long it takes (bench/bench_help.py times it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from glmctl.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main({[*path.split(), '--help']!r})\n"
+        "heavy = sorted(m for m in ('pydantic', 'kubernetes', 'rich') if m in sys.modules)\n"
+        "print(code, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "0 []", done.stderr
