@@ -249,6 +249,24 @@ class Profile(_Section):
     monitoring: MonitoringSettings = MonitoringSettings()
     lint: LintSettings = LintSettings()
 
+    def in_flux_namespace(self, namespace: str) -> Profile:
+        """This profile with its Flux objects looked for in ``namespace`` (``-n``, as the
+        flux CLI's): the lifecycle Kustomization, the prerequisites, the HelmRelease and
+        the Helm release storage. The workloads' namespaces stay as configured."""
+        flux = self.flux
+        release = flux.helm_release.model_copy(
+            update={"namespace": namespace, "storage_namespace": namespace}
+        )
+        lifecycle = flux.lifecycle_kustomization.model_copy(update={"namespace": namespace})
+        return self.model_copy(
+            update={
+                "flux": flux.model_copy(
+                    update={"lifecycle_kustomization": lifecycle, "helm_release": release}
+                ),
+                "namespaces": self.namespaces.model_copy(update={"flux": namespace}),
+            }
+        )
+
 
 @dataclass(frozen=True)
 class ProfileValue:

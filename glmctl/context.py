@@ -21,7 +21,18 @@ if TYPE_CHECKING:
 # The global options' names, as typed on the command line (short aliases included): the
 # CLI hoists them before the subcommand; the journal skips them to find the command word.
 VALUE_OPTIONS = frozenset(
-    {"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout", "--as", "--as-group"}
+    {
+        "--context",
+        "--kubeconfig",
+        "--config",
+        "-o",
+        "--output",
+        "--timeout",
+        "--as",
+        "--as-group",
+        "-n",
+        "--namespace",
+    }
 )
 """Global options that take a value."""
 FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
@@ -52,6 +63,8 @@ class GlobalOptions:
     ``--request-timeout=0``."""
     as_user: str | None = None
     as_groups: tuple[str, ...] = ()
+    namespace: str | None = None
+    """``-n``: where the Flux objects are, instead of the profile's namespace."""
     dry_run: bool = False
     yes: bool = False
     verbose: int = 0

@@ -152,13 +152,17 @@ def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
 
 
 def load_profile(run_ctx: RunContext) -> Profile:
-    """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else defaults.
+    """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else
+    defaults; with ``-n/--namespace`` its Flux objects are looked for in that namespace.
+    Every command that reads the cluster takes its profile from here.
 
     A broken profile file is a ``ConfigError`` (exit 2) before anything runs.
     """
     from glmctl.config import load_profile as load
 
-    return load(run_ctx.options.config).profile
+    profile = load(run_ctx.options.config).profile
+    namespace = run_ctx.options.namespace
+    return profile.in_flux_namespace(namespace) if namespace else profile
 
 
 def parse_param_options(values: list[str]) -> dict[str, str]:

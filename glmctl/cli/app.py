@@ -100,6 +100,16 @@ def root(
             show_default=False,
         ),
     ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            metavar="NAMESPACE",
+            help="Look for the Flux objects in this namespace (default: the profile's, "
+            "flux-system).",
+        ),
+    ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
@@ -143,6 +153,7 @@ def root(
         output=output,
         timeout=timeout,
         as_user=as_user,
+        namespace=namespace,
         as_groups=tuple(as_groups or ()),
         dry_run=dry_run,
         yes=yes,

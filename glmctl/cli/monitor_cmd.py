@@ -38,16 +38,16 @@ def monitor(
     waited on, not failed.
     """
     from glmctl.cli._output import require_output
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, FollowInterrupted, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
 
     run = run_context(ctx)
     require_output(run, "monitor", (OutputFormat.RICH, OutputFormat.JSON))
-    targets = MonitorTargets.from_profile(load_profile(run.options.config).profile)
+    targets = MonitorTargets.from_profile(load_profile(run))
     timeout = 0.0 if once else run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
     as_json = run.options.output is OutputFormat.JSON
     console = run.terminal.console()

@@ -44,15 +44,15 @@ def redeploy(
     the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
     """
     from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.errors import CheckFailed, TimedOut
     from glmctl.journal import Journal
     from glmctl.recovery import redeploy as rd
 
     run = run_context(ctx)
-    profile = load_profile(run.options.config).profile
+    profile = load_profile(run)
     journal = Journal()
     command = ["redeploy", *global_flags(run)]
     if no_wait:

@@ -60,14 +60,14 @@ def rollback(
     skipped, so running it twice is safe. --undo reverses every part.
     """
     from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.journal import Journal
     from glmctl.recovery import rollback as rb
 
     run = run_context(ctx)
-    profile = load_profile(run.options.config).profile
+    profile = load_profile(run)
     root = (repo or rb.find_repo(Path.cwd(), profile.repo.outpost_kustomization)).resolve()
     if repo is not None and not (root / profile.repo.outpost_kustomization).is_file():
         from glmctl.errors import UsageError

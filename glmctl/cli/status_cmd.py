@@ -21,16 +21,16 @@ def status(ctx: typer.Context) -> None:
     from datetime import UTC, datetime
 
     from glmctl.cli._output import require_output
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.render.status import print_status, status_json
     from glmctl.status import StatusTargets, build_status
 
     run = run_context(ctx)
     require_output(run, "status", (OutputFormat.RICH, OutputFormat.JSON))
-    targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
+    targets = StatusTargets.from_profile(load_profile(run))
     with Cluster.from_options(run.options) as cluster:
         report = build_status(cluster, targets, context=cluster.context_name)
     now = datetime.now(UTC)
