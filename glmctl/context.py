@@ -35,7 +35,19 @@ VALUE_OPTIONS = frozenset(
     }
 )
 """Global options that take a value."""
-FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
+FLAG_OPTIONS = frozenset(
+    {
+        "--dry-run",
+        "--yes",
+        "-y",
+        "-v",
+        "--verbose",
+        "--no-color",
+        "--debug",
+        "-A",
+        "--all-namespaces",
+    }
+)
 """Global options that do not."""
 
 
@@ -65,6 +77,8 @@ class GlobalOptions:
     as_groups: tuple[str, ...] = ()
     namespace: str | None = None
     """``-n``: where the Flux objects are, instead of the profile's namespace."""
+    all_namespaces: bool = False
+    """``-A``: find the namespace holding the lifecycle's Flux objects."""
     dry_run: bool = False
     yes: bool = False
     verbose: int = 0

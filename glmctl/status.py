@@ -21,6 +21,7 @@ from glmctl.cluster.resources import ResourceType
 from glmctl.errors import CrdNotInstalled, NotFound
 
 if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
     from glmctl.config import Profile
 
 Obj = dict[str, Any]
@@ -220,6 +221,14 @@ def next_step(node: FluxNode) -> NextStep | None:
         f"{where} failed: {node.reason or node.status}",
         node.ref,
     )
+
+
+def lifecycle_namespaces(cluster: Cluster, profile: Profile) -> list[str]:
+    """Every namespace holding a Kustomization named like the profile's lifecycle one:
+    where ``-A/--all-namespaces`` finds the Flux objects (one list, by field selector)."""
+    name = profile.flux.lifecycle_kustomization.name
+    found = cluster.list(resources.KUSTOMIZATION, None, field_selector=f"metadata.name={name}")
+    return sorted({str((obj.get("metadata") or {}).get("namespace") or "") for obj in found})
 
 
 def build_status(

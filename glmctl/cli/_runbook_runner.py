@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glmctl.context import OutputFormat, RunContext
-from glmctl.errors import UsageError
+from glmctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
@@ -151,18 +151,50 @@ def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
     return connect
 
 
-def load_profile(run_ctx: RunContext) -> Profile:
+def load_profile(run_ctx: RunContext, *, reads_cluster: bool = True) -> Profile:
     """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else
-    defaults; with ``-n/--namespace`` its Flux objects are looked for in that namespace.
-    Every command that reads the cluster takes its profile from here.
+    defaults; with ``-n/--namespace`` its Flux objects are looked for in that namespace,
+    with ``-A/--all-namespaces`` in the one namespace that holds the lifecycle
+    Kustomization (found with one list). Every command that reads the cluster takes its
+    profile from here.
 
     A broken profile file is a ``ConfigError`` (exit 2) before anything runs.
     """
     from glmctl.config import load_profile as load
 
-    profile = load(run_ctx.options.config).profile
-    namespace = run_ctx.options.namespace
-    return profile.in_flux_namespace(namespace) if namespace else profile
+    options = run_ctx.options
+    profile = load(options.config).profile
+    if options.namespace and options.all_namespaces:
+        raise UsageError(
+            "-n/--namespace and -A/--all-namespaces say different things",
+            hint="Name the namespace with -n, or let -A find it; not both.",
+        )
+    if options.namespace:
+        return profile.in_flux_namespace(options.namespace)
+    if options.all_namespaces and reads_cluster:
+        return profile.in_flux_namespace(_find_lifecycle_namespace(run_ctx, profile))
+    return profile
+
+
+def _find_lifecycle_namespace(run_ctx: RunContext, profile: Profile) -> str:
+    from glmctl.cluster.client import Cluster
+    from glmctl.status import lifecycle_namespaces
+
+    name = profile.flux.lifecycle_kustomization.name
+    with Cluster.from_options(run_ctx.options) as cluster:
+        found = lifecycle_namespaces(cluster, profile)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise CheckFailed(
+            f"no Kustomization named {name} in any namespace (-A).",
+            hint="Check the name in glmctl.yaml (flux.lifecycle_kustomization) "
+            "or the context (--context).",
+        )
+    raise UsageError(
+        f"Kustomizations named {name} are in {len(found)} namespaces: {', '.join(found)}.",
+        hint="Pick one with -n NAMESPACE.",
+    )
 
 
 def parse_param_options(values: list[str]) -> dict[str, str]:

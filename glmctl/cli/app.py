@@ -110,6 +110,14 @@ def root(
             "flux-system).",
         ),
     ] = None,
+    all_namespaces: Annotated[
+        bool,
+        typer.Option(
+            "--all-namespaces",
+            "-A",
+            help="Find the Flux objects in whichever namespace holds the lifecycle Kustomization.",
+        ),
+    ] = False,
     as_user: Annotated[
         str | None,
         typer.Option(
@@ -154,6 +162,7 @@ def root(
         timeout=timeout,
         as_user=as_user,
         namespace=namespace,
+        all_namespaces=all_namespaces,
         as_groups=tuple(as_groups or ()),
         dry_run=dry_run,
         yes=yes,
