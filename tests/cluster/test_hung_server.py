@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from glmctl.errors import ExitCode
 from glmctl.journal import Journal, PlannedChange
+from tests.cluster.hanging import HangingListener
 from tests.cluster.scripted_api import write_kubeconfig
-from tests.cluster.test_timeouts import HangingListener
 from tests.conftest import CliResult
 
 OUTPOST = "infrastructure/authentik-outpost-config"
@@ -22,15 +22,6 @@ REPLACED = (
     "dashboard-oidc-setup",
     "cleanup-duplicate-tokens",
 )
-
-
-@pytest.fixture(scope="module")
-def hanging() -> Iterator[HangingListener]:
-    listener = HangingListener()
-    try:
-        yield listener
-    finally:
-        listener.stop()
 
 
 @pytest.fixture
