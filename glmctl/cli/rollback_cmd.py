@@ -58,18 +58,16 @@ def rollback(
     Shows the plan (cluster changes and the file diff), asks before acting (--yes to skip,
     --dry-run to only show), journals every change. Parts already done are reported and
     skipped, so running it twice is safe. --undo reverses every part.
-
-    Examples: glmctl rollback --reason "auth hooks failing"; glmctl rollback --undo --commit
     """
     from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.journal import Journal
     from glmctl.recovery import rollback as rb
 
     run = run_context(ctx)
-    profile = load_profile(run.options.config).profile
+    profile = load_profile(run)
     root = (repo or rb.find_repo(Path.cwd(), profile.repo.outpost_kustomization)).resolve()
     if repo is not None and not (root / profile.repo.outpost_kustomization).is_file():
         from glmctl.errors import UsageError
@@ -84,7 +82,7 @@ def rollback(
         *global_flags(run),
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
     ]
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         options = rb.RollbackOptions(
             repo=root,
             user=cluster.user_name,

@@ -91,7 +91,7 @@ def show_command(
     from glmctl.steps.registry import default_registry
 
     run_ctx = run_context(ctx)
-    loaded = load_runbook(find_runbook(runbook), profile=load_profile(run_ctx))
+    loaded = load_runbook(find_runbook(runbook), profile=load_profile(run_ctx, reads_cluster=False))
     registry = default_registry()
     if run_ctx.options.output is OutputFormat.JSON:
         data = loaded.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -120,7 +120,7 @@ def validate_command(
     from glmctl.runbook.locate import find_runbook, list_runbooks
 
     run_ctx = run_context(ctx)
-    profile = load_profile(run_ctx)
+    profile = load_profile(run_ctx, reads_cluster=False)
     targets = runbooks or [str(f.path) for f in list_runbooks() if not f.shadowed]
     failures = 0
     for target in targets:

@@ -20,13 +20,6 @@ removes its files, the kubeconfig it wrote included.
 
 --engine real runs the scenario on a real etcd, kube-apiserver and kube-controller-manager
 (built once by `make real-cluster` in a glmctl checkout; Go is needed for that build only).
-
-Examples:
-
-  glmctl sim serve --scenario predeploy
-  glmctl sim serve --scenario generated --size 2000,500,10000
-  glmctl sim serve --scenario ./my-cluster.yaml --port 6443
-  glmctl sim serve --engine real --scenario healthy
 """
 
 
@@ -45,20 +38,34 @@ def register(app: typer.Typer) -> None:
 def serve(
     ctx: typer.Context,
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Scenario name or path of a scenario file.")
+        str,
+        typer.Option(
+            "--scenario", "-s", metavar="NAME", help="Scenario name or path of a scenario file."
+        ),
     ] = "healthy",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0: a free port.")] = 0,
     size: Annotated[
         str | None,
-        typer.Option("--size", help="For --scenario generated: Kustomizations,HelmReleases,pods."),
+        typer.Option(
+            "--size",
+            metavar="K,H,P",
+            help="For --scenario generated: Kustomizations,HelmReleases,pods.",
+        ),
     ] = None,
     time_scale: Annotated[
         float | None,
-        typer.Option("--time-scale", min=0.0, help="Multiply every controller delay and TTL."),
+        typer.Option(
+            "--time-scale",
+            min=0.0,
+            metavar="FACTOR",
+            help="Speed of the simulated controllers: multiplies every delay and TTL.",
+        ),
     ] = None,
-    force: Annotated[
+    overwrite: Annotated[
         bool,
-        typer.Option("--force", help="Overwrite a --kubeconfig file that is not a simulator's."),
+        typer.Option(
+            "--overwrite", help="Overwrite a --kubeconfig file that is not a simulator's."
+        ),
     ] = False,
     engine: Annotated[
         str,
@@ -89,7 +96,7 @@ def serve(
         loaded = with_time_scale(loaded, time_scale)
     out = context.terminal.stdout
     kubeconfig = context.options.kubeconfig
-    if kubeconfig is not None and not force:
+    if kubeconfig is not None and not overwrite:
         _refuse_to_overwrite(kubeconfig)
     if engine == "real" and port:
         raise UsageError("--port applies to --engine sim only.", hint="Drop --port.")
@@ -205,5 +212,5 @@ def _refuse_to_overwrite(path: Path) -> None:
         raise UsageError(
             f"{path} exists and is not a simulator's kubeconfig; it would be overwritten.",
             hint="Pass another --kubeconfig path (or none: a temporary file), "
-            "or --force to replace it.",
+            "or --overwrite to replace it.",
         )

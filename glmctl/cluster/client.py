@@ -122,6 +122,19 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class Impersonation:
+    """``--as``/``--as-group``: the user (and groups) every request acts as."""
+
+    user: str
+    groups: tuple[str, ...] = ()
+
+    def headers(self) -> Headers:
+        return [("Impersonate-User", self.user)] + [
+            ("Impersonate-Group", group) for group in self.groups
+        ]
+
+
+@dataclass(frozen=True)
 class WatchEvent:
     """One event of a watch stream: ADDED, MODIFIED, DELETED or BOOKMARK."""
 
@@ -187,8 +200,10 @@ class Cluster:
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        impersonate: Impersonation | None = None,
     ) -> None:
         self._source = source
+        self._impersonation: Headers = impersonate.headers() if impersonate else []
         self._timeouts = timeouts
         self._retry = retry
         self._sleep = sleep
@@ -211,29 +226,46 @@ class Cluster:
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        impersonate: Impersonation | None = None,
     ) -> Cluster:
         """Load credentials the way kubectl does and return a ready client (no request yet).
 
         Raises KubeconfigError for a missing file or an unknown context (naming the
-        contexts that exist).
+        contexts that exist). Commands connect with :meth:`from_options` instead.
         """
         quiet_client_loggers()
-        return cls(resolve(kubeconfig, context), timeouts=timeouts, retry=retry, sleep=sleep)
+        return cls(
+            resolve(kubeconfig, context),
+            timeouts=timeouts,
+            retry=retry,
+            sleep=sleep,
+            impersonate=impersonate,
+        )
 
     @classmethod
     def from_options(cls, options: GlobalOptions) -> Cluster:
-        """Connect the way the global options say: ``--kubeconfig``, ``--context``, and
-        ``--timeout`` as the budget of every request made through this connection.
+        """Connect the way the global options say: the one path every command takes.
 
-        The one place where ``--timeout`` reaches the cluster layer, so every command that
-        uses it stops after about that long when the API server hangs (ServerTimedOut,
-        exit 4). ``--timeout 0`` asks a waiting command not to wait (``monitor`` reads
-        once); the reads themselves keep their usual socket timeouts then.
+        Applies ``--kubeconfig``, ``--context``, ``--as``/``--as-group`` (sent as
+        ``Impersonate-User``/``Impersonate-Group`` on every request, as kubectl does) and
+        ``--timeout`` as the budget of every request made through this connection, so
+        every command stops after about that long when the API server hangs
+        (ServerTimedOut, exit 4). ``--timeout 0`` means no limit, like kubectl's
+        ``--request-timeout=0``; each request keeps its socket timeouts then.
         """
+        if options.as_groups and not options.as_user:
+            from glmctl.errors import UsageError
+
+            raise UsageError(
+                "--as-group needs --as: Kubernetes impersonates groups only with a user",
+                hint="Add --as USER (a user or system:serviceaccount:NAMESPACE:NAME).",
+            )
+        impersonate = Impersonation(options.as_user, options.as_groups) if options.as_user else None
         return cls.connect(
             options.kubeconfig,
             options.context,
-            timeouts=Timeouts(total=options.timeout or None),
+            timeouts=Timeouts(total=options.budget),
+            impersonate=impersonate,
         )
 
     def _open_client(self) -> None:
@@ -809,7 +841,10 @@ class Cluster:
                 headers[auth["key"]] = auth["value"]
         if body is not None:
             headers["Content-Type"] = content_type
-        for key, value in extra_headers or ():
+        extra = list(extra_headers or ())
+        if not any(key == "Impersonate-User" for key, _ in extra):  # can_i(as_user=) wins
+            extra = self._impersonation + extra
+        for key, value in extra:
             headers.add(key, value)
         connect, read = self._timeouts.connect, read_timeout or self._timeouts.read
         remaining = self.remaining()

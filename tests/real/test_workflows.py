@@ -16,9 +16,8 @@ import pytest
 
 from glmctl.sim.scenario import load_scenario, with_time_scale
 from tests.conftest import CliResult
-from tests.real.test_conformance import settled_verdict, verdict
+from tests.real.test_conformance import settled_verdict
 from tests.recovery.conftest import OUTPOST_DIR, gitops_repo  # noqa: F401 - a fixture
-from tests.troubleshoot.test_topics import DIAGNOSES
 
 pytestmark = [pytest.mark.real, pytest.mark.timeout(300)]
 
@@ -28,33 +27,6 @@ FAST = 0.02
 
 def _args(engine: Any, *args: str) -> list[str]:
     return ["--kubeconfig", str(engine.kubeconfig_path), *args]
-
-
-def _diagnosis(result: CliResult) -> dict[str, Any]:
-    document = json.loads(result.stdout) if result.stdout.strip().startswith("{") else {}
-    found = verdict("troubleshoot", result)
-    found["diagnosis"] = json.dumps(
-        {k: v for k, v in document.items() if "diagnos" in k.lower()}, sort_keys=True
-    )
-    return found
-
-
-@pytest.mark.parametrize(("topic", "scenario_name"), sorted({(d[0], d[1]) for d in DIAGNOSES}))
-def test_troubleshoot_topics_diagnose_alike(
-    topic: str,
-    scenario_name: str,
-    start_engine: Callable[..., Any],
-    run_cli: Callable[..., CliResult],
-) -> None:
-    scenario = load_scenario(scenario_name)
-    sim, real = start_engine("sim", scenario), start_engine("real", scenario)
-    # let both settle on what status says first: the topics read the same objects
-    expected_status = settled_verdict(run_cli, sim, "status", None)
-    settled_verdict(run_cli, real, "status", expected_status)
-    args = ("troubleshoot", topic, "-o", "json")
-    expected = _diagnosis(run_cli(_args(sim, *args)))
-    got = _diagnosis(run_cli(_args(real, *args)))
-    assert got == expected
 
 
 def _deploy_from_predeploy(engine: Any, run_cli: Callable[..., CliResult]) -> list[Any]:
