@@ -1,7 +1,7 @@
 """The contract between the simulator's API server/store and its controllers and scenarios.
 
 The server (``server.py``, ``store.py``) implements :class:`SimStore`; the controllers
-(``controllers.py``) and the scenario loader (``scenario.py``) use only what is here.
+(``controllers/``) and the scenario loader (``scenario.py``) use only what is here.
 """
 
 from __future__ import annotations
