@@ -143,6 +143,14 @@ BUILTINS: tuple[ResourceType, ...] = (
         verbs=_NO_WATCH_CREATE_ONLY,
     ),
     _rt(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
+        False,
+        verbs=_NO_WATCH_CREATE_ONLY,
+    ),
+    _rt(
         "authentication.k8s.io",
         "v1",
         "selfsubjectreviews",

@@ -205,6 +205,9 @@ def start_simulator(
     """Load ``scenario`` and serve it on 127.0.0.1:``port`` (0: a free port)."""
     store = Store()
     load_scenario_objects(store, scenario)
+    # Like a fresh API server's watch cache: watches resume only from versions after
+    # start-up; an older resourceVersion is 410 Gone.
+    store.compact()
     token = secrets.token_urlsafe(24)
     state = ApiState(store=store, faults=Faults(), users={})
     state.add_user(token, ADMIN_USER, (MASTERS,))

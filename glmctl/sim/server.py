@@ -6,21 +6,9 @@ bearer tokens only over TLS). Every request passes the same gates as on a real s
 the same order: fault injection (our addition), authentication by bearer token,
 impersonation, RBAC, then the handler.
 
-Known differences from a real API server, chosen to keep the simulator small:
-
-- JSON only. Protobuf request bodies are refused with 415, except the
-  SelfSubjectAccessReview kubectl's ``auth can-i`` posts (decoded here), so the typed
-  ``kubectl create <kind> ...`` generators do not work; ``kubectl create -f`` and
-  ``kubectl apply -f`` do.
-- No schemas: OpenAPI v3 documents list operations only (enough for kubectl to choose
-  server-side validation); ``fieldValidation`` is accepted and ignored; objects are not
-  validated beyond names and namespaces. ``/openapi/v2`` is 404.
-- No aggregated discovery (clients fall back to the legacy documents), no server-side
-  apply, no SelfSubjectRulesReview (``auth can-i --list``), no events.k8s.io/v1.
-- Namespace and foreground deletion complete synchronously; watch bookmarks are sent only
-  when a watch with ``allowWatchBookmarks`` times out.
-- ``/_sim/faults`` is an admin endpoint without authentication (the server listens on
-  loopback only).
+Known differences from a real API server are listed, with their reasons, in
+docs/simulator.md; the differential suite (tests/differential/) holds the simulator to a
+real one.
 """
 
 from __future__ import annotations
@@ -54,7 +42,18 @@ __all__ = ["ApiServer", "ApiState"]
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
 
+HEALTH_PATHS = ("healthz", "livez", "readyz")
+
 _VERB_FOR_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def _is_service_proxy(parts: list[str]) -> bool:
+    return (
+        len(parts) >= 7
+        and parts[:3] == ["api", "v1", "namespaces"]
+        and parts[4] == "services"
+        and parts[6] == "proxy"
+    )
 
 
 class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, WatchMixin):
@@ -114,6 +113,13 @@ class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, Wat
         drop_after: float | None,
     ) -> None:
         parts = [p for p in path.split("/") if p]
+        if len(parts) == 1 and parts[0] in HEALTH_PATHS:
+            self._authorize(user, rbac.Attributes("get", path=path))
+            self._send(200, b"ok", content_type="text/plain; charset=utf-8")
+            return
+        if _is_service_proxy(parts):
+            self._service_proxy(user, parts)
+            return
         discovery = self._discovery(parts)
         if discovery is not None:
             if method != "GET":
@@ -131,6 +137,8 @@ class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, Wat
             self._authorize(user, rbac.Attributes("create", target.rt.group, target.rt.plural))
             if target.rt.plural == "selfsubjectreviews":
                 self._who_am_i(user)
+            elif target.rt.plural == "selfsubjectrulesreviews":
+                self._rules_review(user)
             else:
                 self._access_review(user)
             return
@@ -151,6 +159,21 @@ class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, Wat
             self._pod_log(target, params)
         else:
             getattr(self, f"_do_{verb}")(target, params)
+
+    def _service_proxy(self, user: rbac.UserInfo, parts: list[str]) -> None:
+        """``/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/...``: routed and authorized
+        as the real server does; nothing runs behind a simulated Service, so a Service
+        that exists answers 503 as a real one without ready endpoints does."""
+        namespace, name = parts[3], parts[5].split(":")[0]
+        self._authorize(user, rbac.Attributes("get", "", "services", "proxy", namespace, name))
+        rt = self.state.store.registry.lookup("", "v1", "services")
+        assert rt is not None
+        self.state.store.read(rt, namespace, name)
+        raise ApiError(
+            503,
+            "ServiceUnavailable",
+            f'no endpoints available for service "{name}"',
+        )
 
     @staticmethod
     def _verb(method: str, target: Target, params: dict[str, str]) -> str:

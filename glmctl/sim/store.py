@@ -10,6 +10,7 @@ methods hand controllers deep copies, as the contract says.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 import uuid
@@ -214,6 +215,12 @@ class Store:
             if size <= 0:
                 self._compacted_rv = self._rv
 
+    def compact(self) -> None:
+        """Forget the history so far: watches from an older resourceVersion get 410."""
+        with self._lock:
+            self._history.clear()
+            self._compacted_rv = self._rv
+
     def check_not_compacted(self, rv: int, what: str) -> None:
         """Raise 410 Expired if events after ``rv`` are no longer retained."""
         with self._lock:
@@ -362,6 +369,7 @@ class Store:
                 meta["generation"] = 1
             if not keep_status and rt.has_status:
                 new.pop("status", None)
+            _merge_string_data(rt, new)
             self._defaults_on_create(rt, new)
             if dry_run:
                 meta["resourceVersion"] = str(self._rv)
@@ -468,6 +476,7 @@ class Store:
             return self._commit_update(rt, current, new, dry_run=dry_run)
 
     def _commit_update(self, rt: ResourceType, current: Obj, new: Obj, *, dry_run: bool) -> Obj:
+        _merge_string_data(rt, new)
         meta = new["metadata"]
         cur_meta = current["metadata"]
         for field in _SERVER_METADATA:
@@ -906,3 +915,17 @@ def _crd_status(crd: Obj) -> Obj:
             },
         ],
     }
+
+
+def _merge_string_data(rt: ResourceType, obj: Obj) -> None:
+    """A Secret's write-only ``stringData``: merged into ``data`` (base64, its keys
+    winning) and never stored or returned, as the API server does."""
+    if rt.group != "" or rt.plural != "secrets" or "stringData" not in obj:
+        return
+    string_data = obj.pop("stringData") or {}
+    if not isinstance(string_data, dict):
+        raise bad_request("stringData must be an object")
+    data = dict(obj.get("data") or {})
+    for key, value in string_data.items():
+        data[str(key)] = base64.b64encode(str(value).encode()).decode()
+    obj["data"] = data

@@ -108,3 +108,44 @@ class AuthMixin(HandlerBase):
             "status": status,
         }
         self._send_json(201, review)
+
+    def _rules_review(self, user: rbac.UserInfo) -> None:
+        """SelfSubjectRulesReview (``kubectl auth can-i --list``): every rule bound to the
+        user in the namespace, split into resource and non-resource rules."""
+        body = self._read_body()
+        spec = (body.get("spec") if isinstance(body, dict) else None) or {}
+        namespace = str(spec.get("namespace") or "")
+        rules = rbac.applicable_rules(self.state.lister, user, namespace)
+        if rbac.MASTERS in user.groups:  # bound to cluster-admin on a real cluster
+            rules = [
+                {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+                {"verbs": ["*"], "nonResourceURLs": ["*"]},
+                *rules,
+            ]
+        resource_rules, non_resource_rules = [], []
+        for rule in rules:
+            if rule.get("nonResourceURLs"):
+                non_resource_rules.append(
+                    {"verbs": rule.get("verbs") or [], "nonResourceURLs": rule["nonResourceURLs"]}
+                )
+            else:
+                entry: Obj = {
+                    "verbs": rule.get("verbs") or [],
+                    "apiGroups": rule.get("apiGroups") or [],
+                    "resources": rule.get("resources") or [],
+                }
+                if rule.get("resourceNames"):
+                    entry["resourceNames"] = rule["resourceNames"]
+                resource_rules.append(entry)
+        review = {
+            "kind": "SelfSubjectRulesReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": {"namespace": namespace} if namespace else {},
+            "status": {
+                "resourceRules": resource_rules,
+                "nonResourceRules": non_resource_rules,
+                "incomplete": False,
+            },
+        }
+        self._send_json(201, review)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from glmctl.sim import rbac
-from glmctl.sim.api.protobuf import access_review_from_protobuf
+from glmctl.sim.api.protobuf import object_from_protobuf
 from glmctl.sim.faults import Faults
 from glmctl.sim.resources import ResourceType
 from glmctl.sim.selectors import (
@@ -188,10 +188,10 @@ class HandlerBase(BaseHTTPRequestHandler):
         if not raw:
             return None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-        if content_type == PROTOBUF and self.path.split("?")[0].endswith(
-            "/selfsubjectaccessreviews"
-        ):
-            return access_review_from_protobuf(raw)
+        if content_type == PROTOBUF:
+            decoded = object_from_protobuf(raw)
+            if decoded is not None:
+                return decoded
         if content_type in (PROTOBUF, "application/cbor"):
             # Like a server built without that codec; client-go then falls back to JSON.
             raise ApiError(

@@ -7,7 +7,7 @@ from typing import Any
 
 from glmctl.sim.api.base import DropConnection, HandlerBase, method_not_allowed, not_found
 from glmctl.sim.faults import Fault
-from glmctl.sim.store import ApiError, bad_request
+from glmctl.sim.store import ApiError, bad_request, gone
 
 Obj = dict[str, Any]
 
@@ -56,4 +56,8 @@ class FaultsMixin(HandlerBase):
                 raise ApiError(500, "InternalError", "Internal error occurred: injected fault")
             elif fault.kind == "401":
                 raise ApiError(401, "Unauthorized", "Unauthorized")
+            elif fault.kind == "403":
+                raise ApiError(403, "Forbidden", f"forbidden: injected fault on {method} {path}")
+            elif fault.kind == "410":
+                raise gone("too old resource version: injected fault")
         return drop_after
