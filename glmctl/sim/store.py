@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from glmctl.sim.apply import ApplyConflict
+from glmctl.sim.apply import apply as server_side_apply
+from glmctl.sim.apply import conflict_message as apply_conflict_message
 from glmctl.sim.patches import (
     JSON_PATCH,
     MERGE,
@@ -545,6 +548,63 @@ class Store:
             return self.replace_object(
                 rt, namespace, name, patched, subresource=subresource, dry_run=dry_run
             )
+
+    def apply_object(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        applied: Obj,
+        *,
+        manager: str,
+        force: bool,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Server-side apply (``glmctl.sim.apply``); returns the object and whether it was
+        created."""
+        if not manager:
+            raise bad_request(
+                "PATCH, application/apply-patch+yaml requests require the fieldManager parameter"
+            )
+        with self._lock:
+            api_version = str(applied.get("apiVersion") or rt.api_version())
+            try:
+                current = self.read(rt, namespace, name)
+            except ApiError as err:
+                if err.code != 404:
+                    raise
+                fresh = {"metadata": {"name": name}}
+                merged = server_side_apply(
+                    fresh, applied, manager, api_version, force=force, now=self.now()
+                )
+                merged["apiVersion"], merged["kind"] = api_version, rt.kind
+                created = self.create_object(
+                    rt, merged, namespace=namespace, dry_run=dry_run, keep_status=False
+                )
+                return created, True
+            try:
+                merged = server_side_apply(
+                    current, applied, manager, api_version, force=force, now=self.now()
+                )
+            except ApplyConflict as err:
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    apply_conflict_message(err.conflicts),
+                    details={
+                        **_details(rt, name),
+                        "causes": [
+                            {
+                                "reason": "FieldManagerConflict",
+                                "message": f'conflict with "{who}"',
+                                "field": "." + ".".join(path),
+                            }
+                            for who, path in err.conflicts
+                        ],
+                    },
+                ) from err
+            merged["metadata"].pop("resourceVersion", None)
+            return self.replace_object(rt, namespace, name, merged, dry_run=dry_run), False
 
     def delete_object(
         self,

@@ -399,14 +399,12 @@ CASES: list[Case] = [
         "kubectl apply --server-side -f cm.yaml",
         ssa_create,
         {"exit": 0, "managers": [("kubectl", "Apply")], "data.key": "one"},
-        sim_gap="server-side apply is not implemented",
     ),
     Case(
         "ssa-conflict",
         "kubectl apply --server-side --field-manager=bob (alice owns .data.key)",
         ssa_conflict,
         {"exit": 1, "says conflict": True, "forced exit": 0},
-        sim_gap="server-side apply is not implemented",
     ),
     Case(
         "explain-builtin",

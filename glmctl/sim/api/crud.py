@@ -8,9 +8,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+
 from glmctl.sim import tables
 from glmctl.sim.api.base import HandlerBase, Target, in_version, number
-from glmctl.sim.patches import JSON_PATCH, MERGE, STRATEGIC
+from glmctl.sim.patches import APPLY, JSON_PATCH, MERGE, STRATEGIC
 from glmctl.sim.selectors import (
     FieldSelector,
     LabelSelector,
@@ -168,6 +170,9 @@ class CrudMixin(HandlerBase):
     def _do_patch(self, target: Target, params: dict[str, str]) -> None:
         assert target.name is not None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type == APPLY and target.subresource is None:
+            self._do_apply(target, params)
+            return
         if content_type not in (MERGE, JSON_PATCH, STRATEGIC):
             raise ApiError(
                 415,
@@ -187,6 +192,25 @@ class CrudMixin(HandlerBase):
             dry_run=self._dry_run(params),
         )
         self._respond_object(200, obj, target)
+
+    def _do_apply(self, target: Target, params: dict[str, str]) -> None:
+        assert target.name is not None
+        try:
+            applied = yaml.safe_load(self._raw_body.decode() or "{}")
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise bad_request(f"the apply configuration could not be decoded: {err}") from err
+        if not isinstance(applied, dict):
+            raise bad_request("the apply configuration must be an object")
+        obj, created = self.state.store.apply_object(
+            target.rt,
+            target.namespace,
+            target.name,
+            applied,
+            manager=params.get("fieldManager", ""),
+            force=params.get("force") == "true",
+            dry_run=self._dry_run(params),
+        )
+        self._respond_object(201 if created else 200, obj, target)
 
     def _delete_options(self, params: dict[str, str]) -> tuple[str | None, Preconditions, bool]:
         body = self._read_body()
