@@ -70,7 +70,10 @@ class HelmReleaseController(Scanner):
         coordinates = ReleaseCoordinates.of(hr)
         if hr["metadata"].get("deletionTimestamp"):
             self._ops.pop(key, None)
-            self._uninstall(store, hr, coordinates)
+            # helm-controller skips the uninstall of a suspended HelmRelease and only
+            # removes its finalizer: the release and its resources stay.
+            if not hr.get("spec", {}).get("suspend"):
+                self._uninstall(store, hr, coordinates)
             remove_finalizer(store, hr, FLUX_FINALIZER)
             return
         if hr.get("spec", {}).get("suspend"):
