@@ -71,6 +71,11 @@ class SimStore(Protocol):
         """Delete as the API does: finalizers respected, dependents garbage-collected."""
         ...
 
+    def finalize_namespace(self, namespace: str) -> bool:
+        """The namespace controller's work on a Terminating namespace: delete what is in
+        it, and the namespace itself once it is empty; True when it is gone."""
+        ...
+
     def record_event(
         self, involved: Obj, reason: str, message: str, event_type: str = "Normal"
     ) -> None:

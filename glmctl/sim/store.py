@@ -665,7 +665,7 @@ class Store:
                 for dep in sorted(self._dependents.get(uid, ())):
                     self._delete_dependent(dep, "Foreground")
             if rt.group == "" and rt.plural == "namespaces":
-                self._empty_namespace(name)
+                return self._mark_terminating(rt, current), False
             finalizers = list(meta.get("finalizers") or [])
             if policy == "Foreground" and self._dependents.get(uid):
                 finalizers.append("foregroundDeletion")
@@ -762,16 +762,40 @@ class Store:
     def _uid_exists(self, uid: str) -> bool:
         return uid in self._by_uid
 
-    def _empty_namespace(self, namespace: str) -> None:
-        for rt in self.registry.all():
-            if not rt.namespaced:
-                continue
-            for key in [k for k in self._bucket(rt) if k[0] == namespace]:
-                if key in self._bucket(rt):
-                    self.delete_object(rt, namespace, key[1], propagation="Background")
-                    obj = self._bucket(rt).get(key)
-                    if obj is not None:  # finalizers would block it; a namespace waits
-                        self._remove(rt, obj)
+    def _mark_terminating(self, rt: ResourceType, current: Obj) -> Obj:
+        """A deleted namespace: ``Terminating`` until the namespace controller has
+        emptied it (:meth:`finalize_namespace`)."""
+        marked = clone_obj(current)
+        marked["metadata"]["deletionTimestamp"] = timestamp(self.now())
+        marked["status"] = {**(marked.get("status") or {}), "phase": "Terminating"}
+        marked["metadata"]["resourceVersion"] = self._next_rv()
+        self._put(rt, self._key(rt, None, current["metadata"]["name"]), marked, current)
+        self._emit("MODIFIED", rt, marked, current)
+        return marked
+
+    def finalize_namespace(self, namespace: str) -> bool:
+        """What the namespace controller does for a Terminating namespace: delete its
+        contents (finalizers respected), then remove the namespace once nothing is left.
+        Returns True when the namespace is gone."""
+        with self._lock:
+            ns_rt = self._resource("", "namespaces")
+            ns_obj = self._bucket(ns_rt).get(("", namespace))
+            if ns_obj is None:
+                return True
+            if not ns_obj["metadata"].get("deletionTimestamp"):
+                return False
+            remaining = False
+            for rt in self.registry.all():
+                if not rt.namespaced:
+                    continue
+                for key in [k for k in self._bucket(rt) if k[0] == namespace]:
+                    if key in self._bucket(rt):
+                        self.delete_object(rt, namespace, key[1], propagation="Background")
+                    remaining = remaining or key in self._bucket(rt)
+            if remaining:
+                return False
+            self._remove(ns_rt, ns_obj)
+            return True
 
     def _drop_crd_resource(self, crd: Obj) -> None:
         try:

@@ -488,7 +488,6 @@ CASES: list[Case] = [
         "kubectl create deployment web --replicas=2; Deployment owns ReplicaSet owns Pods",
         deployment_owns_replicaset,
         {"replicasets": 1, "pods owned by it": 2},
-        sim_gap="no Deployment or ReplicaSet controller",
     ),
     Case(
         "job-pod-labels",
@@ -508,7 +507,6 @@ CASES: list[Case] = [
         "DELETE namespace with content",
         namespace_terminating,
         {"code": 200, "kind": "Namespace", "phase": "Terminating"},
-        sim_gap="namespaces are removed at once, without Terminating",
     ),
     Case(
         "service-proxy",

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from glmctl.sim.contracts import Controller, Scenario
 from glmctl.sim.controllers.base import World
+from glmctl.sim.controllers.deployment import DeploymentController, ReplicaSetController
 from glmctl.sim.controllers.externalsecret import ExternalSecretController
 from glmctl.sim.controllers.helmrelease import HelmReleaseController
 from glmctl.sim.controllers.job import JobController
 from glmctl.sim.controllers.kustomization import KustomizationController
+from glmctl.sim.controllers.namespace import NamespaceController
 
 
 def build_controllers(scenario: Scenario) -> list[Controller]:
@@ -34,4 +36,7 @@ def build_controllers(scenario: Scenario) -> list[Controller]:
         HelmReleaseController(world),
         JobController(world),
         ExternalSecretController(world),
+        DeploymentController(world),
+        ReplicaSetController(world),
+        NamespaceController(world),
     ]
