@@ -340,9 +340,12 @@ class Store:
         namespace: str | None = None,
         dry_run: bool = False,
         keep_status: bool = True,
+        created_at: str | None = None,
     ) -> Obj:
         """Create ``obj`` as resource ``rt``; ``keep_status=False`` is the API's behaviour
-        for kinds with a status subresource (status is only written through it)."""
+        for kinds with a status subresource (status is only written through it).
+        ``created_at`` backdates ``creationTimestamp`` (a scenario's object that has
+        existed for a while)."""
         with self._lock:
             new = clone_obj(obj)
             meta = new.setdefault("metadata", {})
@@ -367,7 +370,7 @@ class Store:
             new["kind"] = rt.kind
             meta.pop("deletionTimestamp", None)
             meta["uid"] = str(uuid.uuid4())
-            meta["creationTimestamp"] = timestamp(self.now())
+            meta["creationTimestamp"] = created_at or timestamp(self.now())
             if rt.has_status or rt.from_crd or rt.plural == "customresourcedefinitions":
                 meta["generation"] = 1
             if not keep_status and rt.has_status:
