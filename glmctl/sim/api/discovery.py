@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from glmctl.sim.api.base import HandlerBase
+from glmctl.sim.openapi import KUBERNETES_VERSION, group_version_schemas, swagger_definitions
 
 SERVER_VERSION = {
     "major": "1",
@@ -39,6 +40,13 @@ class DiscoveryMixin(HandlerBase):
             return self._resource_list("", "v1")
         if parts[:2] == ["openapi", "v3"]:
             return self._openapi_v3(parts[2:])
+        if parts == ["openapi", "v2"]:
+            return {
+                "swagger": "2.0",
+                "info": {"title": "Kubernetes (glmctl simulator)", "version": KUBERNETES_VERSION},
+                "paths": {},
+                "definitions": swagger_definitions(self._crds()),
+            }
         if parts == ["apis"]:
             groups = [self._group(g, vs) for g, vs in sorted(registry.group_versions().items())]
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -100,8 +108,16 @@ class DiscoveryMixin(HandlerBase):
             "openapi": "3.0.0",
             "info": {"title": "Kubernetes (glmctl simulator)", "version": "v1.34.0"},
             "paths": paths,
-            "components": {"schemas": {}},
+            "components": {
+                "schemas": group_version_schemas(
+                    group, version, [c for c in self._crds() if c["spec"].get("group") == group]
+                )
+            },
         }
+
+    def _crds(self) -> list[Obj]:
+        rt = self.state.store.registry.get("apiextensions.k8s.io", "customresourcedefinitions")
+        return self.state.store.select(rt, None)[0] if rt is not None else []
 
     def _rv_hash(self) -> str:
         """Changes whenever a CRD may have changed the documents (clients cache by it)."""
