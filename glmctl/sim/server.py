@@ -19,7 +19,7 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from glmctl.sim import rbac
+from glmctl.sim import events, rbac
 from glmctl.sim.api.auth import AuthMixin
 from glmctl.sim.api.base import (
     ApiState,
@@ -216,7 +216,10 @@ class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, Wat
             return None
         if rt.namespaced and name is not None and namespace is None:
             return None
-        return Target(rt, version, namespace, name, sub)
+        storage = None
+        if rt.group == events.GROUP and rt.plural == "events":
+            storage = self.state.store.registry.get("", "events")
+        return Target(rt, version, namespace, name, sub, storage)
 
     # --- discovery -----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from glmctl.sim import rbac
+from glmctl.sim import events, rbac
 from glmctl.sim.api.protobuf import object_from_protobuf
 from glmctl.sim.faults import Faults
 from glmctl.sim.resources import ResourceType
@@ -74,10 +74,22 @@ class Target:
     namespace: str | None
     name: str | None
     subresource: str | None
+    storage: ResourceType | None = None  # where another resource's objects are kept
 
     @property
     def api_version(self) -> str:
         return self.rt.api_version(self.version)
+
+    @property
+    def stored(self) -> ResourceType:
+        """The resource the store keeps these objects under."""
+        return self.storage or self.rt
+
+    def view(self, obj: Obj) -> Obj:
+        """A stored object as this request's resource and version show it."""
+        if self.storage is not None and self.rt.group == events.GROUP:
+            return events.from_core(obj, self.api_version)
+        return in_version(obj, self.api_version)
 
 
 def encode(body: Any) -> bytes:
@@ -166,6 +178,10 @@ class HandlerBase(BaseHTTPRequestHandler):
             self._drop()
             return
         self._send_json(err.code, err.status(), headers=err.headers)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
 
     def _drop(self) -> None:
         """Close the connection without (the rest of) a response."""

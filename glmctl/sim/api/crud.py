@@ -65,9 +65,7 @@ class CrudMixin(HandlerBase):
 
     def _do_get(self, target: Target, params: dict[str, str]) -> None:
         assert target.name is not None
-        obj = in_version(
-            self.state.store.read(target.rt, target.namespace, target.name), target.api_version
-        )
+        obj = target.view(self.state.store.read(target.stored, target.namespace, target.name))
         if self._wants_table():
             self._send_json(
                 200,
@@ -90,7 +88,7 @@ class CrudMixin(HandlerBase):
             token_rv, after = _decode_continue(token)
             self.state.store.check_not_compacted(token_rv, _CONTINUE_EXPIRED)
         items, rv = self.state.store.select(
-            target.rt,
+            target.stored,
             target.namespace,
             _predicate(labels, fields),
             name=fields.exact_name(),
@@ -126,7 +124,7 @@ class CrudMixin(HandlerBase):
                 "kind": target.rt.list_kind,
                 "apiVersion": api_version,
                 "metadata": metadata,
-                "items": [in_version(o, api_version) for o in items],
+                "items": [target.view(o) for o in items],
             },
         )
 

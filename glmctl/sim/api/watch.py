@@ -12,7 +12,6 @@ from glmctl.sim.api.base import (
     HandlerBase,
     Target,
     encode,
-    in_version,
     number,
 )
 from glmctl.sim.store import ApiError, WatchEvent, bad_request
@@ -22,10 +21,6 @@ Obj = dict[str, Any]
 
 class WatchMixin(HandlerBase):
     """Streams watch events."""
-
-    def _chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()
 
     def _watch_event(self, kind: str, obj: Obj, target: Target, table: bool) -> None:
         if table and kind in ("ADDED", "MODIFIED", "DELETED"):
@@ -71,9 +66,9 @@ class WatchMixin(HandlerBase):
         self._streaming = True
         api_version = target.api_version
         if initial:
-            items, rv = store.select(target.rt, target.namespace, matches, fields.exact_name())
+            items, rv = store.select(target.stored, target.namespace, matches, fields.exact_name())
             for obj in items:
-                self._watch_event("ADDED", in_version(obj, api_version), target, table)
+                self._watch_event("ADDED", target.view(obj), target, table)
             if params.get("sendInitialEvents") == "true":
                 bookmark = {
                     "kind": target.rt.kind,
@@ -115,7 +110,7 @@ class WatchMixin(HandlerBase):
     def _send_watch_event(
         self, event: WatchEvent, target: Target, matches: Any, table: bool
     ) -> None:
-        if (event.group, event.plural) != (target.rt.group, target.rt.plural):
+        if (event.group, event.plural) != (target.stored.group, target.stored.plural):
             return
         if target.namespace is not None and event.namespace != target.namespace:
             return
@@ -132,6 +127,6 @@ class WatchMixin(HandlerBase):
             kind == "DELETED" and not (now_match or before_match)
         ):
             return
-        self._watch_event(kind, in_version(event.obj, target.api_version), target, table)
+        self._watch_event(kind, target.view(event.obj), target, table)
 
     # --- writes --------------------------------------------------------------------
