@@ -424,6 +424,73 @@ def service_proxy(engine: Engine, ns: str) -> Observed:
     return {"code": reply.code}
 
 
+def rollout_restart(engine: Engine, ns: str) -> Observed:
+    _kubectl(engine, "create", "deployment", "roll", "--image=nginx", "-n", ns)
+    first = _kubectl(engine, "rollout", "status", "deployment/roll", "-n", ns, "--timeout=60s")
+    restart = _kubectl(engine, "rollout", "restart", "deployment/roll", "-n", ns)
+    after = _kubectl(engine, "rollout", "status", "deployment/roll", "-n", ns, "--timeout=60s")
+    return {
+        "status exit": first["exit"],
+        "restart exit": restart["exit"],
+        "status after restart": after["exit"],
+        "says rolled out": "successfully rolled out" in after["out"],
+    }
+
+
+def deleted_pod_comes_back(engine: Engine, ns: str) -> Observed:
+    _kubectl(engine, "create", "deployment", "back", "--image=nginx", "-n", ns)
+
+    def names() -> list[str]:
+        done = _kubectl(engine, "get", "pods", "-n", ns, "-l", "app=back", "-o", "name")
+        return sorted(done["out"].split())
+
+    try:
+        before = wait_for(names, timeout=30, what="the Deployment's pod")
+        _kubectl(engine, "delete", before[0], "-n", ns, "--wait=false")
+        after = wait_for(
+            lambda: (n := names()) and before[0] not in n and n, timeout=30, what="a new pod"
+        )
+    except AssertionError:
+        return {"pods after delete": len(names())}
+    return {"pods after delete": len(after)}
+
+
+def wait_jsonpath(engine: Engine, ns: str) -> Observed:
+    engine.request("POST", f"/api/v1/namespaces/{ns}/configmaps", _cm("w", ns, {"a": "1"}))
+    return _exit(engine, "wait", "--for=jsonpath={.data.a}=1", "cm/w", "-n", ns, "--timeout=10s")
+
+
+def apply_client_side(engine: Engine, ns: str) -> Observed:
+    manifest = json.dumps(_cm("csa", ns, {"a": "1"}))
+    first = _kubectl(engine, "apply", "-f", "-", stdin=manifest)
+    second = _kubectl(engine, "apply", "-f", "-", stdin=manifest.replace('"1"', '"2"'))
+    read = engine.request("GET", f"/api/v1/namespaces/{ns}/configmaps/csa").body or {}
+    annotations = (read.get("metadata") or {}).get("annotations") or {}
+    return {
+        "exits": [first["exit"], second["exit"]],
+        "data.a": (read.get("data") or {}).get("a"),
+        "last-applied kept": "kubectl.kubernetes.io/last-applied-configuration" in annotations,
+    }
+
+
+def ssa_dry_run(engine: Engine, ns: str) -> Observed:
+    manifest = json.dumps(_cm("ssa-dry", ns, {"a": "1"}))
+    done = _kubectl(engine, "apply", "--server-side", "--dry-run=server", "-f", "-", stdin=manifest)
+    after = engine.request("GET", f"/api/v1/namespaces/{ns}/configmaps/ssa-dry")
+    return {"exit": done["exit"], "then GET": after.code}
+
+
+def can_i(engine: Engine, ns: str) -> Observed:
+    done = _kubectl(engine, "auth", "can-i", "create", "pods", "-n", ns)
+    return {"exit": done["exit"], "answer": done["out"].strip()}
+
+
+def field_selector_cr_namespace(engine: Engine, ns: str) -> Observed:
+    return _exit(
+        engine, "get", "kustomizations", "-A", "--field-selector", f"metadata.namespace={ns}"
+    )
+
+
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -570,5 +637,41 @@ CASES: list[Case] = [
         "GET services/empty:80/proxy/ (no endpoints)",
         service_proxy,
         {"code": 503},
+    ),
+    Case(
+        "rollout-restart",
+        "kubectl rollout status; rollout restart; rollout status",
+        rollout_restart,
+        {"status exit": 0, "restart exit": 0, "status after restart": 0, "says rolled out": True},
+    ),
+    Case(
+        "pod-comes-back",
+        "kubectl delete pod (of a Deployment); a new pod replaces it",
+        deleted_pod_comes_back,
+        {"pods after delete": 1},
+    ),
+    Case(
+        "wait-jsonpath", "kubectl wait --for=jsonpath={.data.a}=1 cm/w", wait_jsonpath, {"exit": 0}
+    ),
+    Case(
+        "apply-client-side",
+        "kubectl apply -f cm.yaml twice (client-side)",
+        apply_client_side,
+        {"exits": [0, 0], "data.a": "2", "last-applied kept": True},
+    ),
+    Case(
+        "ssa-dry-run",
+        "kubectl apply --server-side --dry-run=server, then GET",
+        ssa_dry_run,
+        {"exit": 0, "then GET": 404},
+    ),
+    Case(
+        "can-i", "kubectl auth can-i create pods -n NS (admin)", can_i, {"exit": 0, "answer": "yes"}
+    ),
+    Case(
+        "fieldselector-cr-namespace",
+        "kubectl get kustomizations -A --field-selector metadata.namespace=NS",
+        field_selector_cr_namespace,
+        {"exit": 0},
     ),
 ]
