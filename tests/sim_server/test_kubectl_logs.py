@@ -26,20 +26,16 @@ def sim(start_sim: StartSim) -> SimHandle:
     return start_sim(small_cluster(), controllers=[])
 
 
-def _set_phase(sim: SimHandle, phase: str) -> None:
+def _set_status(sim: SimHandle, **fields: str) -> None:
     pod = sim.store.get("", "pods", "flux-system", "connect-0")
     assert pod is not None
     changed = copy.deepcopy(pod)
-    changed["status"]["phase"] = phase
+    changed["status"].update(fields)
     sim.store.update_status(changed)
 
 
 def test_timestamps_prefix_each_line_with_the_start_time(sim: SimHandle, kubectl: Kubectl) -> None:
-    pod = sim.store.get("", "pods", "flux-system", "connect-0")
-    assert pod is not None
-    changed = copy.deepcopy(pod)
-    changed["status"]["startTime"] = "2026-01-02T03:04:05Z"
-    sim.store.update_status(changed)
+    _set_status(sim, startTime="2026-01-02T03:04:05Z")
     code, out, err = kubectl(sim, *CONNECT, "--timestamps")
     assert code == 0, err
     assert out.splitlines() == [
@@ -49,11 +45,7 @@ def test_timestamps_prefix_each_line_with_the_start_time(sim: SimHandle, kubectl
 
 
 def test_since_keeps_only_what_was_logged_in_the_window(sim: SimHandle, kubectl: Kubectl) -> None:
-    pod = sim.store.get("", "pods", "flux-system", "connect-0")
-    assert pod is not None
-    changed = copy.deepcopy(pod)
-    changed["status"]["startTime"] = "2020-01-01T00:00:00Z"
-    sim.store.update_status(changed)
+    _set_status(sim, startTime="2020-01-01T00:00:00Z")
     assert kubectl(sim, *CONNECT, "--since=1h")[:2] == (0, "")
     assert kubectl(sim, *CONNECT, "--since-time=2019-12-31T00:00:00Z")[1].startswith("connect")
 
@@ -98,6 +90,6 @@ def test_follow_streams_appended_lines_until_the_pod_finishes(
     assert follower.stdout.readline() == "listening on :8080\n"
     sim.store.set_pod_log("flux-system", "connect-0", "connect started\nlistening on :8080\nbye\n")
     assert follower.stdout.readline() == "bye\n"
-    _set_phase(sim, "Succeeded")
+    _set_status(sim, phase="Succeeded")
     assert wait_for(lambda: follower.poll() is not None, what="kubectl logs -f to end")
     assert follower.returncode == 0

@@ -57,9 +57,6 @@ _BUILTIN_PLURALS = {
 }
 
 
-# --------------------------------------------------------------------------- shared parts
-
-
 class World:
     """What the controllers share: behaviours, the time scale and the manifests "in git".
 

@@ -24,8 +24,6 @@ from glmctl.sim.controllers.base import (
 from glmctl.sim.controllers.workloads import owner_reference
 from glmctl.sim.scenario import format_timestamp, parse_duration
 
-# --------------------------------------------------------------------------- ExternalSecret
-
 
 class ExternalSecretController(Scanner):
     """External Secrets: sync target Secrets while the store is Ready, else SecretSyncedError."""

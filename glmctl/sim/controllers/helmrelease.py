@@ -45,8 +45,6 @@ from glmctl.sim.helm_storage import (
 )
 from glmctl.sim.scenario import format_timestamp, parse_duration
 
-# --------------------------------------------------------------------------- HelmRelease
-
 
 class HelmReleaseController(Scanner):
     """helm-controller v2: install/upgrade with pre-install hooks, storage, retries, Stalled."""

@@ -30,8 +30,6 @@ from glmctl.sim.controllers.workloads import (
 )
 from glmctl.sim.scenario import format_timestamp
 
-# --------------------------------------------------------------------------- Job
-
 
 class JobController(Scanner):
     """The Job controller: adopt pods, run to completion or failure, then TTL clean-up."""

@@ -33,8 +33,6 @@ from glmctl.sim.controllers.base import (
 )
 from glmctl.sim.scenario import parse_duration
 
-# --------------------------------------------------------------------------- Kustomization
-
 
 class KustomizationController(Scanner):
     """kustomize-controller: dependsOn, re-applying owned objects, health checks, outcomes."""
