@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from glmctl.sim.api.base import HandlerBase
@@ -120,8 +121,11 @@ class DiscoveryMixin(HandlerBase):
         return self.state.store.select(rt, None)[0] if rt is not None else []
 
     def _rv_hash(self) -> str:
-        """Changes whenever a CRD may have changed the documents (clients cache by it)."""
-        return f"{self.state.store.resource_version:016X}"
+        """Changes when a CRD changes, so the documents may have (clients cache by it)."""
+        crds = sorted(
+            (c["metadata"]["name"], c["metadata"].get("resourceVersion", "")) for c in self._crds()
+        )
+        return hashlib.sha256(repr(crds).encode()).hexdigest()[:16].upper()
 
     @staticmethod
     def _group(name: str, versions: list[str]) -> Obj:
