@@ -1,13 +1,16 @@
 """The differential suite's engine and its table.
 
-``engine`` yields one running API server reached through its kubeconfig. Today that is
-the simulator; the real control plane (issue 9) is added by parametrizing this fixture.
+``engine`` yields one running API server reached through its kubeconfig: the simulator,
+and, when ``GLMCTL_REAL_KUBECONFIG`` names the kubeconfig of a running real control plane
+(issue 9; ``GLMCTL_REAL_CONTEXT`` picks the context, else its current one), that engine
+too, under the name "real".
 ``pytest tests/differential --diff-table`` prints every case's result per engine as a
 markdown table (request | sim | real).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,8 @@ import pytest
 
 from tests.differential.engine import Engine
 
-ENGINES = ("sim",)
+REAL_KUBECONFIG = os.environ.get("GLMCTL_REAL_KUBECONFIG", "")
+ENGINES = ("sim", "real") if REAL_KUBECONFIG else ("sim",)
 _RESULTS: dict[str, dict[str, str]] = {}
 _REQUESTS: dict[str, str] = {}
 
@@ -63,8 +67,19 @@ def engine(
     from glmctl.sim.runner import start_simulator
     from glmctl.sim.scenario import load_scenario
 
-    assert request.param == "sim"
     home = tmp_path_factory.mktemp("engine-home")
+    if request.param == "real":
+        real = Engine(
+            name="real",
+            kubeconfig=Path(REAL_KUBECONFIG),
+            context=os.environ.get("GLMCTL_REAL_CONTEXT") or _current_context(REAL_KUBECONFIG),
+            home=home,
+        )
+        try:
+            yield real
+        finally:
+            real.close()
+        return
     handle = start_simulator(load_scenario("healthy"), kubeconfig_path=home / "kubeconfig")
     engine = Engine(name="sim", kubeconfig=Path(handle.kubeconfig_path), context=CONTEXT, home=home)
     try:
@@ -72,3 +87,10 @@ def engine(
     finally:
         engine.close()
         handle.stop()
+
+
+def _current_context(kubeconfig: str) -> str:
+    import yaml
+
+    loaded = yaml.safe_load(Path(kubeconfig).read_text()) or {}
+    return str(loaded.get("current-context") or "")

@@ -114,6 +114,9 @@ class World:
         return self.scaled(parse_duration(behaviour.get("delay", default)))
 
 
+_EXPECTED_REFUSALS = (403, 404, 409)
+
+
 class Scanner:
     """Base of the controllers: throttled scans, one object's failure never stops the rest.
 
@@ -145,10 +148,16 @@ class Scanner:
 
     @staticmethod
     def guarded(what: str, action: Callable[[], None]) -> None:
-        """Run ``action``; a failure is logged and the scan goes on with the next object."""
+        """Run ``action``; a failure is logged and the scan goes on with the next object.
+
+        An API refusal a real controller meets in a race (the object changed or went, its
+        namespace is terminating: 403, 404, 409) is retried on the next scan quietly."""
         try:
             action()
-        except Exception:
+        except Exception as err:
+            if getattr(err, "code", None) in _EXPECTED_REFUSALS:
+                logger.debug("simulated controller on %s: %s, retrying", what, err)
+                return
             logger.warning("simulated controller failed on %s", what, exc_info=True)
 
 
