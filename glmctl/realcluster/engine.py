@@ -29,13 +29,18 @@ from glmctl.realcluster.binaries import Binaries, find_binaries
 from glmctl.realcluster.control_plane import ControlPlane, ControlPlaneFailed
 from glmctl.realcluster.kubelet import Kubelet
 from glmctl.sim.contracts import Obj, Scenario
-from glmctl.sim.controllers import JobController, World, build_controllers, manifest_of
+from glmctl.sim.controllers import build_controllers
+from glmctl.sim.controllers.base import World, manifest_of
+from glmctl.sim.controllers.externalsecret import ExternalSecretController
+from glmctl.sim.controllers.helmrelease import HelmReleaseController
+from glmctl.sim.controllers.kustomization import KustomizationController
 from glmctl.sim.kubeconfig import CONTEXT, write_kubeconfig
 from glmctl.sim.store import ApiError
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1
+SIMULATED_HERE = (KustomizationController, HelmReleaseController, ExternalSecretController)
 _LOAD_RANK = {
     "CustomResourceDefinition": 0,
     "Namespace": 1,
@@ -136,8 +141,10 @@ def start_real_engine(
         kubelet.start()
         load_objects(store, scenario)
         if controllers:
+            # Only what no real program does here: the real controller manager runs Jobs,
+            # Deployments, ReplicaSets and namespace deletion.
             running: list[Any] = [
-                c for c in build_controllers(scenario) if not isinstance(c, JobController)
+                c for c in build_controllers(scenario) if isinstance(c, SIMULATED_HERE)
             ]
             running.append(kubelet)
             thread = threading.Thread(

@@ -480,6 +480,16 @@ def test_expired_credentials_fault_is_401(sim: SimHandle) -> None:
     assert api(sim, "GET", "/api/v1/pods").status == 200
 
 
+@pytest.mark.parametrize(("kind", "reason"), [("403", "Forbidden"), ("410", "Expired")])
+def test_forbidden_and_gone_faults_answer_as_the_api_does(
+    sim: SimHandle, kind: str, reason: str
+) -> None:
+    sim.faults.add(Fault(kind=kind, path="/api/v1/pods", count=1))
+    first = api(sim, "GET", "/api/v1/pods")
+    assert (first.status, first.json()["reason"]) == (int(kind), reason)
+    assert api(sim, "GET", "/api/v1/pods").status == 200
+
+
 def test_latency_fault_delays_the_answer_without_failing_it(sim: SimHandle) -> None:
     sim.faults.add(Fault(kind="latency", seconds=0.2, count=1))
     assert api(sim, "GET", "/version").status == 200

@@ -121,6 +121,16 @@ def test_deleted_helmrelease_comes_back_when_its_kustomization_reconciles(
     assert release["info"]["status"] == "deployed"
 
 
+def test_deleting_a_suspended_helmrelease_keeps_its_release(start_sim: StartSim) -> None:
+    # helm-controller skips the uninstall of a suspended HelmRelease on deletion and only
+    # removes its finalizer (helm-controller v1.5 reconcileDelete).
+    api = _start(start_sim, "healthy")
+    api.merge_patch(LIFECYCLE_HR, {"spec": {"suspend": True}})
+    api.delete(LIFECYCLE_HR)
+    wait_for(lambda: api.get(LIFECYCLE_HR) is None, what="HelmRelease deleted")
+    assert api.get(RELEASE_V1) is not None, "no uninstall: Helm's storage stays"
+
+
 def test_finished_job_and_its_pod_disappear_after_the_ttl(start_sim: StartSim) -> None:
     api = _start(start_sim, "healthy", scale=0.05)
     jobs = "/apis/batch/v1/namespaces/flux-system/jobs"
