@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.differential.engine import Engine
+from tests.polling import wait_for
 
 Observed = dict[str, Any]
 
