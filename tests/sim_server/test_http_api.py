@@ -343,13 +343,13 @@ def test_foreground_deletion_removes_dependents_first(sim: SimHandle) -> None:
 
 
 def test_a_crd_registers_and_unregisters_its_resource(sim: SimHandle) -> None:
-    es_crd = crd("external-secrets.io", "v1beta1", "ExternalSecret", "externalsecrets", ["es"])
-    assert api(sim, "GET", "/apis/external-secrets.io/v1beta1").status == 404
+    es_crd = crd("external-secrets.io", "v1", "ExternalSecret", "externalsecrets", ["es"])
+    assert api(sim, "GET", "/apis/external-secrets.io/v1").status == 404
     assert (
         api(sim, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", es_crd).status
         == 201
     )
-    resources = api(sim, "GET", "/apis/external-secrets.io/v1beta1").json()["resources"]
+    resources = api(sim, "GET", "/apis/external-secrets.io/v1").json()["resources"]
     assert {r["name"] for r in resources} == {"externalsecrets", "externalsecrets/status"}
     entry = next(r for r in resources if r["name"] == "externalsecrets")
     assert entry["shortNames"] == ["es"] and entry["namespaced"] is True
@@ -364,7 +364,7 @@ def test_a_crd_registers_and_unregisters_its_resource(sim: SimHandle) -> None:
         ).status
         == 200
     )
-    assert api(sim, "GET", "/apis/external-secrets.io/v1beta1/externalsecrets").status == 404
+    assert api(sim, "GET", "/apis/external-secrets.io/v1/externalsecrets").status == 404
 
 
 def test_core_discovery_lists_subresources(sim: SimHandle) -> None:

@@ -175,7 +175,7 @@ def test_externalsecret_reports_secretsyncederror_while_its_store_is_not_ready(
     start_sim: StartSim,
 ) -> None:
     api = _start(start_sim, "healthy")
-    es_path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    es_path = "/apis/external-secrets.io/v1/namespaces/authentik/externalsecrets"
     store = api.get(CSS)
     assert store is not None
     store["status"]["conditions"][0].update(
@@ -219,7 +219,7 @@ def test_externalsecrets_create_their_target_secrets_once_the_store_is_ready(
         lambda: (
             (
                 obj := api.get(
-                    "/apis/external-secrets.io/v1beta1/namespaces/home-automation/externalsecrets/"
+                    "/apis/external-secrets.io/v1/namespaces/home-automation/externalsecrets/"
                     "postgresql-admin-credentials"
                 )
             )
@@ -343,11 +343,11 @@ def test_deleting_a_pruning_kustomization_deletes_what_it_applied(start_sim: Sta
 
 def test_a_new_externalsecret_with_datafrom_gets_its_secret(start_sim: StartSim) -> None:
     api = _start(start_sim, "healthy")
-    path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    path = "/apis/external-secrets.io/v1/namespaces/authentik/externalsecrets"
     api.create(
         path,
         {
-            "apiVersion": "external-secrets.io/v1beta1",
+            "apiVersion": "external-secrets.io/v1",
             "kind": "ExternalSecret",
             "metadata": {"name": "extra", "namespace": "authentik"},
             "spec": {
