@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +15,7 @@ from glmctl.errors import UsageError
 if TYPE_CHECKING:
     from glmctl.sim.contracts import Scenario
 
-SERVE_HELP = """Serve a simulated cluster in the foreground until Ctrl-C.
+SERVE_HELP = """Serve a simulated cluster in the foreground until Ctrl-C (or SIGTERM, SIGHUP).
 
 Prints the kubeconfig path first (write it elsewhere with the global --kubeconfig PATH),
 then how to point kubectl or glmctl at it. Examples:
@@ -54,9 +57,8 @@ def serve(
         typer.Option("--force", help="Overwrite a --kubeconfig file that is not a simulator's."),
     ] = False,
 ) -> None:
-    """Serve a simulated cluster in the foreground until Ctrl-C."""
+    """Serve a simulated cluster in the foreground until Ctrl-C (or SIGTERM, SIGHUP)."""
     import errno
-    import threading
 
     from glmctl.cli.app import run_context
     from glmctl.sim.runner import start_simulator
@@ -79,22 +81,45 @@ def serve(
                 hint="Choose another --port, or leave it out to take a free one.",
             ) from error
         raise
+    stop = threading.Event()
     try:
-        print(handle.kubeconfig_path, file=out, flush=True)
-        print(f"export KUBECONFIG={handle.kubeconfig_path}", file=out)
-        print(
-            f"Serving scenario {loaded.name!r} at {handle.url} (context {handle.context}). "
-            "Press Ctrl-C to stop.",
-            file=out,
-            flush=True,
-        )
-        stop = threading.Event()
-        while not stop.wait(0.5):
-            pass
+        with _stop_on_signals(stop):
+            print(handle.kubeconfig_path, file=out, flush=True)
+            print(f"export KUBECONFIG={handle.kubeconfig_path}", file=out)
+            print(
+                f"Serving scenario {loaded.name!r} at {handle.url} (context {handle.context}). "
+                "Press Ctrl-C to stop.",
+                file=out,
+                flush=True,
+            )
+            while not stop.wait(0.5):
+                pass
+        print("stopped", file=out, flush=True)
     except KeyboardInterrupt:
         print("stopped", file=out, flush=True)
     finally:
-        handle.stop()
+        handle.stop()  # removes the temporary kubeconfig (it holds a client key)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGHUP (a service manager, a closed terminal) end ``serve`` the way
+    Ctrl-C does, so the clean-up still runs; the previous handlers come back after."""
+    import signal
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {number: signal.getsignal(number) for number in wanted}
+
+    def handle(number: int, frame: object) -> None:
+        stop.set()
+
+    for number in wanted:
+        signal.signal(number, handle)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def scenarios(ctx: typer.Context) -> None:

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from glmctl.sim.scenario import scenario_names
 from tests.conftest import CliResult
 
@@ -121,3 +123,33 @@ def test_serve_on_a_busy_port_is_a_usage_error(
 
     assert result.exit_code == 2
     assert f"port {port} is already in use" in result.stderr
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_serve_removes_its_kubeconfig_on_sigterm_sighup_and_sigint(
+    stop_signal: signal.Signals,
+) -> None:
+    """The temporary kubeconfig holds a client key: every way of stopping removes it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glmctl", "sim", "serve", "--scenario", "healthy"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        kubeconfig = Path(process.stdout.readline().strip())
+        process.stdout.readline()
+        assert "Serving scenario" in process.stdout.readline()
+        assert kubeconfig.is_file()
+        process.send_signal(stop_signal)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert out.strip().endswith("stopped")
+    assert not kubeconfig.exists()
+    assert not kubeconfig.parent.exists()
