@@ -65,6 +65,9 @@ def serve(
     from glmctl.sim.scenario import with_time_scale
 
     context = run_context(ctx)
+    from glmctl.cli._output import TEXT_ONLY, require_output
+
+    require_output(context, "sim serve", TEXT_ONLY)
     loaded = _load(scenario, size)
     if time_scale is not None:
         loaded = with_time_scale(loaded, time_scale)
@@ -124,24 +127,21 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 def scenarios(ctx: typer.Context) -> None:
     """List the shipped scenarios with what each one simulates."""
-    import json
-
+    from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context
-    from glmctl.context import OutputFormat
+    from glmctl.contract import models
+    from glmctl.render.output import Column, show_list
     from glmctl.sim.scenario import list_scenarios
 
     context = run_context(ctx)
-    found = list_scenarios()
-    if context.options.output is OutputFormat.JSON:
-        rows = [{"name": name, "description": text} for name, text in found]
-        print(json.dumps(rows, indent=2), file=context.terminal.stdout)
-        return
-    from rich.table import Table
-
-    table = Table("Scenario", "Description", box=None, pad_edge=False)
-    for name, text in found:
-        table.add_row(name, text)
-    context.terminal.console().print(table)
+    require_output(context, "sim scenarios")
+    rows = [models.Scenario(name=name, description=text) for name, text in list_scenarios()]
+    columns: list[Column[models.Scenario]] = [
+        Column("SCENARIO", lambda row: row.name, style="bold"),
+        Column("DESCRIPTION", lambda row: row.description),
+    ]
+    document = models.ScenarioList(items=rows)
+    show_list(context.terminal, context.options.output, document, columns, rows)
 
 
 def parse_size(text: str) -> tuple[int, int, int]:

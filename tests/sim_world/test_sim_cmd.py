@@ -29,7 +29,7 @@ def test_scenarios_lists_every_name_with_its_description(run_cli: RunCli) -> Non
 def test_scenarios_as_json(run_cli: RunCli) -> None:
     result = run_cli(["sim", "scenarios", "-o", "json"])
     assert result.exit_code == 0
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["items"]
     assert {row["name"] for row in rows} == {*scenario_names(), "generated"}
     assert all(row["description"] for row in rows)
 
