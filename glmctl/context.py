@@ -98,11 +98,7 @@ class Terminal:
         """Width of a decoration (a horizontal rule): ``COLUMNS``, the terminal's, or 100."""
         if self.columns:
             return self.columns
-        if self.is_tty:
-            import shutil
-
-            return shutil.get_terminal_size().columns
-        return 100
+        return _terminal_width(self.stdout) if self.is_tty else 100
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich console bound to this terminal's stream and colour choice.
@@ -116,12 +112,12 @@ class Terminal:
         tty = _isatty(stream)
         return Console(
             file=stream,
-            # a terminal without colour is still a terminal: it wraps at its own width
-            force_terminal=True if self.color else (None if tty else False),
+            force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
             soft_wrap=not tty,
-            width=self.columns if tty else PIPE_WIDTH,
+            # without colour rich takes a terminal for a file: tell it the terminal's width
+            width=(self.columns or _terminal_width(stream)) if tty else PIPE_WIDTH,
             _environ=dict(self.environ),
         )
 
@@ -138,6 +134,14 @@ class RunContext:
 
     options: GlobalOptions = field(default_factory=GlobalOptions)
     terminal: Terminal = field(default_factory=Terminal)
+
+
+def _terminal_width(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to (80 when it cannot be asked)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _isatty(stream: IO[str]) -> bool:
