@@ -8,8 +8,11 @@ import typer
 
 COMPLETION_HELP = """Print the shell completion script for bash, zsh or fish.
 
-Install it once; it asks glmctl for candidates at each TAB, so it stays current:
+Install it once; it asks glmctl for candidates at each TAB, so it stays current.
 
+Examples:
+
+\b
   glmctl completion bash > ~/.local/share/bash-completion/completions/glmctl
   glmctl completion zsh > "${fpath[1]}/_glmctl"
   glmctl completion fish > ~/.config/fish/completions/glmctl.fish

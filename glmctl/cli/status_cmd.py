@@ -17,7 +17,7 @@ def status(
     kustomization: Annotated[
         str | None,
         typer.Argument(
-            metavar="[KUSTOMIZATION]",
+            metavar="KUSTOMIZATION",
             help="Start the tree from this Kustomization, in the lifecycle Kustomization's "
             "namespace (default: the lifecycle Kustomization).",
             show_default=False,
