@@ -143,53 +143,37 @@ def _tab_completes(child: object, typed: str, expected: str) -> None:
     child.sendcontrol("u")  # clear the line for the next case
 
 
-def test_bash_completes_a_context_a_runbook_and_a_kustomization(shell_env: dict[str, str]) -> None:
-    import pexpect
-
-    child = pexpect.spawn(
-        "bash", ["--norc", "--noprofile"], env=shell_env, encoding="utf-8", timeout=20
-    )
-    try:
-        child.sendline("PS1='$ '; source " + str(REPO / "completions" / "glmctl.bash"))
-        child.sendline("echo ready")
-        child.expect_exact("ready\r\n")
-        for typed, expected in LINES:
-            _tab_completes(child, typed, expected)
-    finally:
-        child.close(force=True)
-
-
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
-def test_zsh_completes_a_context_a_runbook_and_a_kustomization(
-    shell_env: dict[str, str], tmp_path: Path
-) -> None:
-    import pexpect
-
+def _zsh_setup(tmp_path: Path) -> str:
     functions = tmp_path / "zfunc"
     functions.mkdir()
     shutil.copy(REPO / "completions" / "_glmctl", functions / "_glmctl")
-    child = pexpect.spawn("zsh", ["-f"], env=shell_env, encoding="utf-8", timeout=20)
-    try:
-        child.sendline(
-            f"PS1='$ '; fpath=({functions} $fpath); autoload -Uz compinit; compinit -u; echo ready"
-        )
-        child.expect_exact("ready\r\n")
-        for typed, expected in LINES:
-            _tab_completes(child, typed, expected)
-    finally:
-        child.close(force=True)
+    return f"PS1='$ '; fpath=({functions} $fpath); autoload -Uz compinit; compinit -u"
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
-def test_fish_completes_a_context_a_runbook_and_a_kustomization(
-    shell_env: dict[str, str],
+SHELL_SETUPS: dict[str, tuple[list[str], Callable[[Path], str]]] = {
+    "bash": (
+        ["--norc", "--noprofile"],
+        lambda _: f"PS1='$ '; source {REPO / 'completions' / 'glmctl.bash'}",
+    ),
+    "zsh": (["-f"], _zsh_setup),
+    "fish": (["--no-config"], lambda _: f"source {REPO / 'completions' / 'glmctl.fish'}"),
+}
+
+
+@pytest.mark.parametrize("shell", sorted(SHELL_SETUPS))
+def test_a_real_shell_completes_a_context_a_runbook_and_a_kustomization(
+    shell: str, shell_env: dict[str, str], tmp_path: Path
 ) -> None:
+    """bash always (it is the one the tests require); zsh and fish where installed."""
     import pexpect
 
-    child = pexpect.spawn("fish", ["--no-config"], env=shell_env, encoding="utf-8", timeout=20)
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed (apt-get install {shell})")
+    arguments, setup = SHELL_SETUPS[shell]
+    child = pexpect.spawn(shell, arguments, env=shell_env, encoding="utf-8", timeout=20)
     try:
-        child.sendline(f"source {REPO / 'completions' / 'glmctl.fish'}; echo ready")
-        child.expect_exact("ready")
+        child.sendline(f"{setup(tmp_path)}; echo ready")
+        child.expect_exact("ready\r\n")
         for typed, expected in LINES:
             _tab_completes(child, typed, expected)
     finally:
