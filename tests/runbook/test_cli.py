@@ -167,6 +167,24 @@ def test_validate_reports_every_bad_file_and_exits_2(
     assert len(errors) == 2
 
 
+def test_validate_as_a_document_lists_every_problem_and_still_exits_2(
+    run_cli: Cli, project: Path, registry: StepRegistry
+) -> None:
+    broken = project / "broken.yaml"
+    broken.write_text("name: [\n", encoding="utf-8")
+    result = run_cli(["runbook", "validate", "checks", str(broken), "-o", "json"])
+    assert result.exit_code == 2
+    assert result.stderr == ""  # the problems are in the document
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, schema("RunbookValidation"))
+    assert document["valid"] is False
+    assert [(item["target"], item["valid"]) for item in document["items"]] == [
+        ("checks", True),
+        (str(broken), False),
+    ]
+    assert document["items"][1]["problems"][0]["message"].startswith(f"{broken}:2:1: ")
+
+
 def test_validate_all_found_runbooks(run_cli: Cli, project: Path, registry: StepRegistry) -> None:
     result = run_cli(["runbook", "validate"])
     assert result.exit_code == 0, result.stderr
