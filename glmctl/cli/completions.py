@@ -118,34 +118,38 @@ class Position:
 Completer = Callable[[Position, str], list[str]]
 
 
-def answer(words: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
+def answer(words: Sequence[str]) -> list[str]:
     """The candidates for the last of ``words`` (the words after ``glmctl``, the last one
     being completed, possibly empty). Never raises: a failing completer offers nothing."""
+    try:
+        return _answer(list(words) or [""])
+    except Exception:  # TAB must never print a traceback into the shell
+        return []
+
+
+def _answer(words: list[str]) -> list[str]:
     import typer
 
     from glmctl.cli.app import app
 
-    *before, current = list(words) or [""]
+    *before, current = words
     root = typer.main.get_group(app)
     globals_ = _options(root)
     position = _locate(root, globals_, before)
-    try:
-        if position.value_of is not None:
-            return _values(position, position.value_of, current, globals_, environ)
-        if current.startswith("-"):
-            names = [*_option_names(position.command), *_option_names(root), "--help"]
-            return _matching(dict.fromkeys(names), current)
-        subcommands = getattr(position.command, "commands", None)
-        if position.command is root:
-            from glmctl.cli.commands import COMMANDS
+    if position.value_of is not None:
+        return _values(position, position.value_of, current, globals_)
+    if current.startswith("-"):
+        names = [*_option_names(position.command), *_option_names(root), "--help"]
+        return _matching(dict.fromkeys(names), current)
+    subcommands = getattr(position.command, "commands", None)
+    if position.command is root:
+        from glmctl.cli.commands import COMMANDS
 
-            return _matching(COMMANDS, current)
-        if subcommands is not None:
-            return _matching([name for name, sub in subcommands.items() if not sub.hidden], current)
-        if position.argument is not None:
-            return _values(position, position.argument.name, current, globals_, environ)
-    except Exception:  # TAB must never print a traceback into the shell
-        return []
+        return _matching(COMMANDS, current)
+    if subcommands is not None:
+        return _matching([name for name, sub in subcommands.items() if not sub.hidden], current)
+    if position.argument is not None:
+        return _values(position, position.argument.name, current, globals_)
     return []
 
 
@@ -196,7 +200,6 @@ def _values(
     name: str,
     current: str,
     globals_: Mapping[str, Any],
-    environ: Mapping[str, str] | None,
 ) -> list[str]:
     option = globals_.get(name) or _options(position.command).get(name)
     key = _long(option) if option is not None else name
