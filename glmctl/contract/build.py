@@ -7,6 +7,7 @@ document to :func:`glmctl.render.output.write_document`. Domain objects keep no
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -113,7 +114,7 @@ def _monitor_fields(outcome: MonitorOutcome) -> dict[str, Any]:
         "exit_code": outcome.exit_code,
         "summary": outcome.summary,
         "elapsed_seconds": round(outcome.elapsed, 1),
-        "timeout_seconds": outcome.timeout,
+        "timeout_seconds": None if math.isinf(outcome.timeout) else outcome.timeout,
         "objects": [
             m.FollowedObject(
                 kind=row.kind,

@@ -202,7 +202,7 @@ class MonitorResult(Model):
     exit_code: Literal[0, 1, 4, 130]
     summary: str
     elapsed_seconds: float = Field(ge=0)
-    timeout_seconds: float = Field(ge=0)
+    timeout_seconds: float | None = Field(ge=0, description="null: no limit.")
     objects: list[FollowedObject]
     events: list[SeenEvent]
 
