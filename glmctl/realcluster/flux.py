@@ -38,14 +38,16 @@ EMPTY_KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustom
 
 
 def repository_files(scenario: Scenario) -> dict[str, str]:
-    """The GitOps repository a scenario implies: path -> file text."""
+    """The GitOps repository a scenario implies: path -> file text. Objects the scenario
+    lists as ``pending`` (not yet applied when it starts) are in the repository too."""
+    pending = [manifest_of(obj) for obj in scenario.behaviours.get("pending") or []]
     paths = {
         str(obj["metadata"]["name"]): str(obj["spec"].get("path") or ".").strip("./") or "."
         for obj in scenario.objects
         if obj.get("kind") == "Kustomization"
     }
     by_dir: dict[str, list[Obj]] = {path: [] for path in paths.values()}
-    for obj in scenario.objects:
+    for obj in [*scenario.objects, *pending]:
         labels = (obj.get("metadata") or {}).get("labels") or {}
         owner = labels.get(KS_LABEL_PREFIX + "name")
         if owner not in paths:

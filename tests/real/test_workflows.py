@@ -30,6 +30,7 @@ def _args(engine: Any, *args: str) -> list[str]:
 
 
 def _deploy_from_predeploy(engine: Any, run_cli: Callable[..., CliResult]) -> list[Any]:
+    settled_verdict(run_cli, engine, "status", None)  # the controllers' first pass is done
     redeploy = run_cli(_args(engine, "redeploy", "--yes", "--timeout", "120"))
     after = settled_verdict(run_cli, engine, "verify", None)
     return [redeploy.exit_code, after]
