@@ -18,6 +18,7 @@ from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import YMap
 
 HELM_GROUP = "helm.toolkit.fluxcd.io"
+ARTIFACT_GROUP = "source.extensions.fluxcd.io"
 ESO_GROUP = "external-secrets.io"
 
 
@@ -108,12 +109,25 @@ class LintContext:
         return found
 
     def sources(self, kinds: Iterable[str]) -> dict[tuple[str, str | None, str], Placed]:
+        """Flux sources the cluster's builds define, ExternalArtifacts generated included."""
         wanted = set(kinds)
-        return {
+        found = {
             (o.manifest.kind, o.namespace, o.manifest.name): o
             for o in self.placed
             if o.manifest.kind in wanted and o.manifest.group.endswith("toolkit.fluxcd.io")
         }
+        if "ExternalArtifact" in wanted:
+            for generator in self.of_kind("ArtifactGenerator", ARTIFACT_GROUP):
+                for _, name in generated_artifacts(generator.manifest):
+                    found.setdefault(("ExternalArtifact", generator.namespace, name), generator)
+        return found
+
+    def declared(self, kind: str, namespace: str | None, name: str) -> bool:
+        """Declared in glmctl.yaml (lint.external_objects) as created outside the repository."""
+        return any(
+            d.kind == kind and d.name == name and d.namespace in (namespace, None)
+            for d in self.settings.external_objects
+        )
 
     # -- Secrets and ConfigMaps ----------------------------------------------------------
 
@@ -171,6 +185,18 @@ class LintContext:
             if not directory:
                 return None
             parent = parent.parent
+
+
+def generated_artifacts(generator: Manifest) -> list[tuple[YMap, str]]:
+    """(entry, name) of each ExternalArtifact an ArtifactGenerator produces."""
+    artifacts = generator.spec.get("artifacts")
+    if not isinstance(artifacts, list):
+        return []
+    return [
+        (entry, entry["name"])
+        for entry in artifacts
+        if isinstance(entry, YMap) and isinstance(entry.get("name"), str)
+    ]
 
 
 def producers_of(manifest: Manifest, namespace: str | None) -> list[Producer]:

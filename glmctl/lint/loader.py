@@ -14,7 +14,7 @@ rules' job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,13 @@ class _DirBuild:
 
 @dataclass
 class RepoModel:
-    """The repository as Flux would see it: every manifest, and what each Kustomization builds."""
+    """The repository as Flux would see it: every manifest, and what each Kustomization builds.
+
+    ``builds``, ``bootstrap``, ``repo_sources`` and ``known_sources`` are one cluster's
+    (``cluster_name``); :meth:`for_cluster` gives the model of another. Files and parse
+    results are shared by all clusters, and a file counts as reached when any cluster reaches
+    it.
+    """
 
     files: RepoFiles
     manifests: dict[str, list[Manifest]]
@@ -77,14 +83,26 @@ class RepoModel:
     resource_files: set[str]
     bootstrap: Placed | None
     repo_sources: set[tuple[str | None, str]]
+    known_sources: set[tuple[str, str | None, str]] = field(default_factory=set)
+    clusters: list[Cluster] = field(default_factory=list)
+    all_reachable: frozenset[str] = frozenset()
+    cluster_name: str = "."
 
-    @memo
+    def for_cluster(self, cluster: Cluster) -> RepoModel:
+        """The same repository seen from another cluster's sync Kustomization."""
+        return replace(
+            self,
+            builds=cluster.builds,
+            bootstrap=None if cluster.root is _NO_ROOT else cluster.root,
+            repo_sources=cluster.repo_sources,
+            known_sources=cluster.known_sources,
+            cluster_name=cluster.name,
+        )
+
+    @property
     def reachable_files(self) -> frozenset[str]:
-        """Files some Flux Kustomization's build reads (computed once: rules ask often)."""
-        found: set[str] = set()
-        for build in self.builds:
-            found |= build.files
-        return frozenset(found)
+        """Files some Flux Kustomization's build reads, in any cluster."""
+        return self.all_reachable
 
     def placed(self) -> list[Placed]:
         """Every object the walk reached, once per build that produces it."""
@@ -414,9 +432,13 @@ def _ymap(values: dict[str, Any], line: int) -> YMap:
 
 
 def _with_namespace(obj: Placed, namespace: str) -> Placed:
+    """``obj`` moved by a kustomization ``namespace:``; like kustomize, that renames a
+    Namespace object to the namespace it sets."""
+    if obj.manifest.kind == "Namespace" and obj.manifest.group == "":
+        return Placed(obj.manifest, None, namespace)
     if obj.manifest.kind in CLUSTER_SCOPED_KINDS:
         return obj
-    return Placed(obj.manifest, namespace)
+    return Placed(obj.manifest, namespace, obj.renamed)
 
 
 # -- Flux ---------------------------------------------------------------------------------
@@ -430,82 +452,194 @@ def _source_key(owner: Placed) -> tuple[str, str | None, str]:
     return (str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
 
 
-def _find_bootstrap(walker: _Walker) -> Placed | None:
-    """The ``flux-system`` Kustomization that ``flux bootstrap`` writes (gotk-sync.yaml)."""
-    candidates = [
-        manifest
-        for manifests in walker.manifests.values()
-        for manifest in manifests
-        if is_flux_kustomization(manifest)
-        and manifest.name == "flux-system"
-        and manifest.namespace in (None, "flux-system")
-    ]
-    candidates.sort(key=lambda m: (base_name(m.file) != "gotk-sync.yaml", m.file))
-    return Placed(candidates[0], "flux-system") if candidates else None
+FLUX_OPERATOR_GROUP = "fluxcd.controlplane.io"
+SYNC_NAME = "flux-system"
 
 
-def load_repository(root: Path) -> RepoModel:
-    """Read the repository at ``root`` and build what each Flux Kustomization would apply."""
+def _sync_root(file: str, line: int, kind: str, path: str, name: str = SYNC_NAME) -> Placed:
+    """The sync Kustomization a FluxInstance (or ``flux bootstrap``) creates in the cluster.
+
+    It is not in the repository, so it is made up here, pointing at the file that implies it.
+    """
+    spec = _ymap(
+        {
+            "path": path,
+            "sourceRef": _ymap({"kind": kind, "name": name}, line),
+        },
+        line,
+    )
+    body = _ymap(
+        {
+            "apiVersion": f"{FLUX_KUSTOMIZE_GROUP}/v1",
+            "kind": "Kustomization",
+            "metadata": _ymap({"name": name, "namespace": SYNC_NAME}, line),
+            "spec": spec,
+        },
+        line,
+    )
+    return Placed(Manifest(file, line, body, -1), SYNC_NAME)
+
+
+def _instance_sync(manifest: Manifest) -> tuple[YMap, tuple[str, ...]] | None:
+    """``spec.sync`` of a FluxInstance, or ``instance.sync`` in the values of a HelmRelease of
+    the flux-instance chart (how many home labs install flux-operator)."""
+    if manifest.kind == "FluxInstance" and manifest.group == FLUX_OPERATOR_GROUP:
+        sync = manifest.spec.get("sync")
+        return (sync, ("spec", "sync")) if isinstance(sync, YMap) else None
+    if manifest.kind == "HelmRelease" and manifest.group == "helm.toolkit.fluxcd.io":
+        values = manifest.spec.get("values")
+        instance = values.get("instance") if isinstance(values, YMap) else None
+        sync = instance.get("sync") if isinstance(instance, YMap) else None
+        if isinstance(sync, YMap):
+            return sync, ("spec", "values", "instance", "sync")
+    return None
+
+
+def find_roots(walker: _Walker, cluster: str | None = None) -> list[Placed]:
+    """Each cluster's sync Kustomization: what Flux starts from, one per cluster.
+
+    ``--cluster PATH`` names the one to build. Otherwise every ``gotk-sync.yaml`` (written by
+    ``flux bootstrap --path=P`` as ``P/flux-system/gotk-sync.yaml``; its flux-system
+    Kustomization when it has one, else ``P`` itself), every FluxInstance ``spec.sync`` and
+    every flux-instance HelmRelease's ``instance.sync`` is a root. Roots with the same path are
+    one cluster.
+    """
+    if cluster is not None:
+        return [_sync_root(cluster or ".", 1, "GitRepository", f"./{cluster}")]
+    roots: dict[str, Placed] = {}
+    for rel in sorted(walker.manifests):
+        manifests = walker.manifests[rel]
+        if base_name(rel) == "gotk-sync.yaml":
+            own = [
+                m
+                for m in manifests
+                if is_flux_kustomization(m)
+                and m.name == SYNC_NAME
+                and m.namespace in (None, SYNC_NAME)
+            ]
+            if own:
+                root = Placed(own[0], SYNC_NAME)
+            else:
+                folder = parent_dir(rel)
+                cluster_dir = parent_dir(folder) if base_name(folder) == SYNC_NAME else folder
+                root = _sync_root(rel, 1, "GitRepository", f"./{cluster_dir}")
+            roots.setdefault(flux_path(root) or "", root)
+            continue
+        for manifest in manifests:
+            found = _instance_sync(manifest)
+            if found is None:
+                continue
+            sync, at = found
+            path = sync.get("path")
+            if not isinstance(path, str):
+                continue
+            kind = sync.get("kind") if isinstance(sync.get("kind"), str) else "GitRepository"
+            name = sync.get("name") if isinstance(sync.get("name"), str) else SYNC_NAME
+            root = _sync_root(rel, manifest.line_of(*at), str(kind), path, str(name))
+            where = flux_path(root)
+            if where is not None and walker.files.is_dir(where):  # else: another repository
+                roots.setdefault(where, root)
+    return list(roots.values())
+
+
+_NO_ROOT = _sync_root("", 1, "GitRepository", "./")
+
+
+@dataclass
+class Cluster:
+    """One cluster's graph: its sync Kustomization and what is built from it."""
+
+    name: str
+    root: Placed
+    builds: list[Build]
+    repo_sources: set[tuple[str | None, str]]
+    known_sources: set[tuple[str, str | None, str]]
+
+
+def load_repository(root: Path, cluster: str | None = None) -> RepoModel:
+    """Read the repository at ``root`` and build, per cluster, what each Flux Kustomization
+    would apply (``cluster``: the one cluster path to build, from ``--cluster``)."""
     files = RepoFiles.scan(root)
     walker = _Walker(files)
     walker.load_all()
-    bootstrap = _find_bootstrap(walker)
-    builds: list[Build] = []
-    repo_sources: set[tuple[str | None, str]] = set()
-    queue: list[Placed] = []
-    if bootstrap is not None:
-        _kind, namespace, name = _source_key(bootstrap)
-        repo_sources.add((namespace or "flux-system", name or "flux-system"))
-        queue.append(bootstrap)
-    else:  # no bootstrap: every Flux object is a root, as if something applied it
+    clusters: list[Cluster] = []
+    for sync in find_roots(walker, cluster):
+        kind, namespace, name = _source_key(sync)
+        sources: set[tuple[str | None, str]] = {(namespace or SYNC_NAME, name or SYNC_NAME)}
+        known: set[tuple[str, str | None, str]] = {
+            (kind or "GitRepository", namespace or SYNC_NAME, name or SYNC_NAME)
+        }
+        builds = _walk(walker, [sync], sources, any_git=False)
+        label = flux_path(sync) or "."
+        clusters.append(Cluster(label, sync, builds, sources, known))
+    if not clusters:  # no root at all: every Flux object is one, as if something applied it
         roots = [
-            Placed(m, m.namespace or "flux-system")
+            Placed(m, m.namespace or SYNC_NAME)
             for ms in walker.manifests.values()
             for m in ms
             if m.is_object and m.group in (FLUX_KUSTOMIZE_GROUP, SOURCE_GROUP)
         ]
-        queue.extend(o for o in roots if is_flux_kustomization(o.manifest))
-        repo_sources.update(
-            (m.namespace or "flux-system", m.name)
+        sources = {
+            (m.namespace or SYNC_NAME, m.name)
             for ms in walker.manifests.values()
             for m in ms
             if m.kind == "GitRepository" and m.group == SOURCE_GROUP
-        )
+        }
+        queue = [o for o in roots if is_flux_kustomization(o.manifest)]
+        builds = _walk(walker, queue, sources, any_git=True)
+        builds.insert(0, _root_build(roots, builds))
+        clusters.append(Cluster(".", _NO_ROOT, builds, sources, set()))
+    reachable: set[str] = set()
+    for each in clusters:
+        for build in each.builds:
+            reachable |= build.files
+    first = clusters[0]
+    return RepoModel(
+        files=files,
+        manifests=walker.manifests,
+        parse_errors=walker.parse_errors,
+        builds=first.builds,
+        problems=walker.problems,
+        listed_files=walker.listed,
+        commented_entries=walker.commented,
+        resource_files=walker.resource_files,
+        bootstrap=None if first.root is _NO_ROOT else first.root,
+        repo_sources=first.repo_sources,
+        known_sources=first.known_sources,
+        clusters=clusters,
+        all_reachable=frozenset(reachable),
+        cluster_name=first.name,
+    )
+
+
+def _root_build(roots: list[Placed], builds: list[Build]) -> Build:
+    """Without a root, the Flux objects no build reaches stand for what was applied."""
+    reached = {rel for build in builds for rel in build.files}
+    kept = [o for o in roots if o.manifest.file not in reached]
+    return Build(owner=None, path="", objects=kept, files={o.manifest.file for o in kept})
+
+
+def _walk(
+    walker: _Walker, queue: list[Placed], repo_sources: set[tuple[str | None, str]], any_git: bool
+) -> list[Build]:
+    """Build each Flux Kustomization reached from ``queue``, breadth first, once each."""
+    builds: list[Build] = []
     seen: set[tuple[str | None, str]] = set()
+    queue = list(queue)
     while queue:
         owner = queue.pop(0)
         key = (owner.namespace, owner.manifest.name)
         if key in seen:
             continue
         seen.add(key)
-        build = _build_flux_kustomization(walker, owner, repo_sources, bootstrap is None)
+        build = _build_flux_kustomization(walker, owner, repo_sources, any_git)
         builds.append(build)
         queue.extend(
             Placed(obj.manifest, obj.namespace or "default")
             for obj in build.objects
             if is_flux_kustomization(obj.manifest)
         )
-    if bootstrap is None:
-        builds.insert(0, _root_build(roots, builds))
-    return RepoModel(
-        files=files,
-        manifests=walker.manifests,
-        parse_errors=walker.parse_errors,
-        builds=builds,
-        problems=walker.problems,
-        listed_files=walker.listed,
-        commented_entries=walker.commented,
-        resource_files=walker.resource_files,
-        bootstrap=bootstrap,
-        repo_sources=repo_sources,
-    )
-
-
-def _root_build(roots: list[Placed], builds: list[Build]) -> Build:
-    """Without a bootstrap, the Flux objects no build reaches stand for what was applied."""
-    reached = {rel for build in builds for rel in build.files}
-    kept = [o for o in roots if o.manifest.file not in reached]
-    return Build(owner=None, path="", objects=kept, files={o.manifest.file for o in kept})
+    return builds
 
 
 def flux_path(owner: Placed) -> str | None:
@@ -520,8 +654,8 @@ def _build_flux_kustomization(
     kind, namespace, name = _source_key(owner)
     path = flux_path(owner)
     build = Build(owner=owner, path=path or "")
-    from_this_repo = kind == "GitRepository" and (
-        any_git or (namespace, name) in repo_sources or not walker.defines_source(kind, name)
+    from_this_repo = (namespace, name) in repo_sources or (
+        kind == "GitRepository" and (any_git or not walker.defines_source(kind, name))
     )
     if not from_this_repo or path is None or not walker.files.is_dir(path):
         build.remote = True

@@ -190,15 +190,20 @@ class Placed:
 
     manifest: Manifest
     namespace: str | None
+    renamed: str | None = None  # a Namespace object renamed by a kustomization namespace:
+
+    @property
+    def name(self) -> str:
+        return self.renamed or self.manifest.name
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.manifest.kind, self.namespace, self.manifest.name)
+        return ObjectRef(self.manifest.kind, self.namespace, self.name)
 
     @property
     def identity(self) -> tuple[str, str, str | None, str]:
         """(group, kind, namespace, name): what makes two objects the same object."""
-        return (self.manifest.group, self.manifest.kind, self.namespace, self.manifest.name)
+        return (self.manifest.group, self.manifest.kind, self.namespace, self.name)
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,12 @@ def flux_source_missing(ctx: LintContext) -> Iterable[Finding]:
         kind = text_of(ref.get("kind")) or "GitRepository"
         name = text_of(ref.get("name")) or ""
         namespace = text_of(ref.get("namespace")) or owner.namespace
-        if (kind, namespace, name) in sources or _is_bootstrap_source(ctx, owner):
+        if (
+            (kind, namespace, name) in sources
+            or (kind, namespace, name) in ctx.model.known_sources
+            or ctx.declared(kind, namespace, name)
+            or _is_bootstrap_source(ctx, owner)
+        ):
             continue
         yield missing_source(
             ctx, "flux-source-missing", owner, ("spec", "sourceRef"), kind, namespace, name, sources

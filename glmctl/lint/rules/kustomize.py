@@ -26,6 +26,7 @@ from glmctl.lint.rules.common import (
     "A kustomization names a file or directory that does not exist (or that git ignores)",
     "Resources, components, generator files/envs and patch paths: kustomize build fails on "
     "any of them, so the whole Flux Kustomization fails.",
+    scope="repository",
 )
 def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:
@@ -101,6 +102,7 @@ def misspelled_targets(ctx: LintContext) -> set[str]:
     I,
     "A remote base: not verified offline",
     "Remote resources are fetched by kustomize at build time; lint does not fetch them.",
+    scope="repository",
 )
 def kustomize_remote_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:

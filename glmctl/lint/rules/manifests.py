@@ -34,6 +34,7 @@ def _reached(ctx: LintContext, rel: str) -> bool:
     "YAML that does not parse",
     "Flux cannot build a kustomization containing a file that is not YAML. In a file no "
     "kustomization reaches it is only a warning.",
+    scope="repository",
 )
 def yaml_syntax(ctx: LintContext) -> Iterable[Finding]:
     for rel, error in ctx.model.parse_errors.items():
@@ -55,6 +56,7 @@ def yaml_syntax(ctx: LintContext) -> Iterable[Finding]:
     E,
     "A key repeated in one mapping",
     "YAML leaves duplicate keys undefined; Kubernetes keeps the last one silently.",
+    scope="repository",
 )
 def yaml_duplicate_key(ctx: LintContext) -> Iterable[Finding]:
     for rel in ctx.model.manifests:
@@ -105,6 +107,7 @@ def _near_miss(key: str) -> str | None:
     E,
     "A manifest without apiVersion or kind",
     "kustomize rejects a resource that does not say what it is.",
+    scope="repository",
 )
 def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
     for rel, line, shape in _not_mappings(ctx):
@@ -135,6 +138,7 @@ def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
     E,
     "An unknown top-level key in a manifest",
     "A typo such as 'aapiVersion' or 'metdata' makes the API server drop or reject the field.",
+    scope="repository",
 )
 def manifest_unknown_field(ctx: LintContext) -> Iterable[Finding]:
     for manifest in _manifest_docs(ctx):
