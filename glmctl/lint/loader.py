@@ -676,4 +676,5 @@ def _build_flux_kustomization(
     ]
     build.remote = result.unknown
     build.files = set(result.files)
+    build.broken = any(rel in walker.parse_errors for rel in build.files)
     return build

@@ -227,3 +227,5 @@ class Build:
     remote: bool = False  # a remote base is part of it: its contents are unknown offline
     built: bool = True  # False when spec.path or the source could not be followed at all
     files: set[str] = field(default_factory=set)
+    broken: bool = False  # a file it reads does not parse: kustomize fails before anything
+    cluster: str = "."
