@@ -14,6 +14,7 @@ from glmctl.lint.loader import (
     is_flux_kustomization,
 )
 from glmctl.lint.model import Finding, Manifest, ObjectRef, Placed, Severity, memo
+from glmctl.lint.schemas import Schemas
 from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import YMap
 
@@ -128,6 +129,17 @@ class LintContext:
             d.kind == kind and d.name == name and d.namespace in (namespace, None)
             for d in self.settings.external_objects
         )
+
+    @memo
+    def schemas(self) -> Schemas:
+        """Kubernetes' schemas and those of the CRDs anywhere in the repository."""
+        crds: list[dict[str, Any]] = [
+            m.body
+            for ms in self.model.manifests.values()
+            for m in ms
+            if m.kind == "CustomResourceDefinition" and m.group == "apiextensions.k8s.io"
+        ]
+        return Schemas(crds)
 
     # -- Secrets and ConfigMaps ----------------------------------------------------------
 
