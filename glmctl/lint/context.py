@@ -38,9 +38,12 @@ class Producer:
 class LintContext:
     """The model plus settings, and the lookups rules share."""
 
-    def __init__(self, model: RepoModel, settings: LintSettings) -> None:
+    def __init__(
+        self, model: RepoModel, settings: LintSettings, *, kustomize: str = "builtin"
+    ) -> None:
         self.model = model
         self.settings = settings
+        self.kustomize = kustomize  # "kubectl": also build with the real kustomize
         self.shared: dict[str, Any] = {}  # results rules share within one run
 
     # -- findings ------------------------------------------------------------------------

@@ -50,19 +50,25 @@ class LintReport:
 
 
 def lint_repository(
-    root: Path, settings: LintSettings | None = None, *, cluster: str | None = None
+    root: Path,
+    settings: LintSettings | None = None,
+    *,
+    cluster: str | None = None,
+    kustomize: str = "builtin",
 ) -> LintReport:
     """Lint the GitOps repository at ``root``; never raises on the repository's content.
 
     ``cluster`` is the repo-relative path of the one cluster to build (``--cluster``);
-    without it every cluster the repository defines is built. Raises :class:`UsageError`
-    when ``settings`` name a rule that does not exist.
+    without it every cluster the repository defines is built. ``kustomize="kubectl"`` also
+    builds every kustomization Flux would build with the real kustomize (``kubectl
+    kustomize``) and reports where it fails. Raises :class:`UsageError` when ``settings``
+    name a rule that does not exist.
     """
     settings = settings or LintSettings()
     rules = all_rules()
     _check_rule_ids(settings, rules)
     with _no_cyclic_gc():
-        return _lint(root, settings, rules, cluster)
+        return _lint(root, settings, rules, cluster, kustomize)
 
 
 def _check_rule_ids(settings: LintSettings, rules: Mapping[str, Rule]) -> None:
@@ -109,7 +115,11 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _lint(
-    root: Path, settings: LintSettings, rules: dict[str, Rule], cluster: str | None
+    root: Path,
+    settings: LintSettings,
+    rules: dict[str, Rule],
+    cluster: str | None,
+    kustomize: str,
 ) -> LintReport:
     model = load_repository(root, cluster)
     # Each cluster is its own graph: its rules run on its model. Rules about files run once.
@@ -117,7 +127,7 @@ def _lint(
     objects = 0
     first: LintContext | None = None
     for each in model.clusters:
-        ctx = LintContext(model.for_cluster(each), settings)
+        ctx = LintContext(model.for_cluster(each), settings, kustomize=kustomize)
         first = first or ctx
         objects += len(ctx.placed)
         for rule in rules.values():
@@ -126,7 +136,12 @@ def _lint(
             for finding in _run_rule(rule, ctx):
                 seen_in.setdefault(finding, []).append(each.name)
     assert first is not None  # load_repository always yields at least one cluster
-    raw = [_in_cluster(finding, names, len(model.clusters)) for finding, names in seen_in.items()]
+    raw = [
+        finding
+        if finding.rule in rules and rules[finding.rule].scope == "repository"
+        else _in_cluster(finding, names, len(model.clusters))
+        for finding, names in seen_in.items()
+    ]
     kept, silenced = _filter(raw, settings, first)
     kept = sorted(set(kept), key=lambda f: f.sort_key)
     lines = {

@@ -20,7 +20,7 @@ from typing import Any
 
 from glmctl.lint.files import RepoFiles, base_name, normalize, parent_dir
 from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem, memo
-from glmctl.lint.yamlio import ParseError, YList, YMap
+from glmctl.lint.yamlio import ParseError, YList, YMap, parse_documents
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
@@ -87,6 +87,7 @@ class RepoModel:
     clusters: list[Cluster] = field(default_factory=list)
     all_reachable: frozenset[str] = frozenset()
     cluster_name: str = "."
+    units: frozenset[str] = frozenset()  # kustomization directories Flux builds as a whole
 
     def for_cluster(self, cluster: Cluster) -> RepoModel:
         """The same repository seen from another cluster's sync Kustomization."""
@@ -150,6 +151,8 @@ class _Walker:
         self._dirs: dict[str, _DirBuild] = {}
         self._in_progress: set[str] = set()
         self._sources: set[tuple[str, str]] | None = None
+        self.units: set[str] = set()  # directories with a kustomization.yaml built as a whole
+        self._config: dict[tuple[str, str], list[Manifest]] | None = None
 
     # -- files -------------------------------------------------------------------------
 
@@ -190,6 +193,39 @@ class _Walker:
             }
         return (kind, name) in self._sources
 
+    def post_build_variables(self, owner: Placed, injected: list[YMap]) -> dict[str, str]:
+        """Values ``owner``'s post-build substitution gives, as far as the repository says:
+        ``substitute`` and the data of ``substituteFrom`` ConfigMaps/Secrets defined here
+        (its own postBuild and those its parent's ``spec.patches`` inject)."""
+        found: dict[str, str] = {}
+        own = owner.manifest.spec.get("postBuild")
+        for post in [*injected, *([own] if isinstance(own, YMap) else [])]:
+            found.update(self._post_build_values(owner, post))
+        return found
+
+    def _post_build_values(self, owner: Placed, post: YMap) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self._config is None:
+            self._config = {}
+            for manifests in self.manifests.values():
+                for m in manifests:
+                    if m.kind in ("ConfigMap", "Secret") and m.group == "":
+                        self._config.setdefault((m.kind, m.name), []).append(m)
+        for entry in post.get("substituteFrom") or ():
+            if not isinstance(entry, YMap):
+                continue
+            for m in self._config.get((str(entry.get("kind")), str(entry.get("name"))), ()):
+                if (m.namespace or owner.namespace) != owner.namespace:
+                    continue
+                for field_name in ("data", "stringData"):
+                    data = m.body.get(field_name)
+                    if isinstance(data, dict):
+                        found.update({str(k): str(v) for k, v in data.items()})
+        substitute = post.get("substitute")
+        if isinstance(substitute, dict):
+            found.update({str(k): str(v) for k, v in substitute.items()})
+        return found
+
     # -- kustomize -----------------------------------------------------------------------
 
     def kustomization_file(self, directory: str) -> str | None:
@@ -228,6 +264,8 @@ class _Walker:
         for sub in self.files.subdirectories(directory):
             if is_skipped(sub, self.chart_dirs) or base_name(sub) == "templates":
                 continue
+            if self.kustomization_file(sub) is not None:
+                self.units.add(sub)
             self._merge(result, self.build_directory(sub), None)
         return result
 
@@ -243,7 +281,9 @@ class _Walker:
             if isinstance(entries, YList):
                 for index, entry in enumerate(entries):
                     if isinstance(entry, str):
-                        self._resource(result, directory, kfile, entries.line_of(index), entry, key)
+                        self.add_resource(
+                            result, directory, kfile, entries.line_of(index), entry, key
+                        )
         self._generators(result, directory, kfile, spec)
         self._patches(directory, kfile, spec)
         self._note_listed(directory, spec)
@@ -258,9 +298,10 @@ class _Walker:
             result.objects = [_with_namespace(obj, override) for obj in result.objects]
         return result
 
-    def _resource(
+    def add_resource(
         self, result: _DirBuild, directory: str, kfile: str, line: int, entry: str, key: str
     ) -> None:
+        """Build one ``resources``/``components`` entry of ``kfile`` into ``result``."""
         if is_remote(entry):
             self.problems.append(Problem("remote", kfile, line, entry))
             result.unknown = True
@@ -609,6 +650,7 @@ def load_repository(root: Path, cluster: str | None = None) -> RepoModel:
         clusters=clusters,
         all_reachable=frozenset(reachable),
         cluster_name=first.name,
+        units=frozenset(walker.units),
     )
 
 
@@ -625,56 +667,205 @@ def _walk(
     """Build each Flux Kustomization reached from ``queue``, breadth first, once each."""
     builds: list[Build] = []
     seen: set[tuple[str | None, str]] = set()
-    queue = list(queue)
-    while queue:
-        owner = queue.pop(0)
-        key = (owner.namespace, owner.manifest.name)
+    injected: dict[tuple[str | None, str], list[YMap]] = {}
+    pending: list[tuple[Placed, dict[str, str]]] = [(owner, {}) for owner in queue]
+    while pending:
+        owner, variables = pending.pop(0)
+        key = key_of(owner)
         if key in seen:
             continue
         seen.add(key)
-        build = _build_flux_kustomization(walker, owner, repo_sources, any_git)
+        build = _build_flux_kustomization(walker, owner, repo_sources, any_git, variables)
+        build.injected = injected.get(key, [])
         builds.append(build)
-        queue.extend(
-            Placed(obj.manifest, obj.namespace or "default")
-            for obj in build.objects
-            if is_flux_kustomization(obj.manifest)
-        )
+        children = [o for o in build.objects if is_flux_kustomization(o.manifest)]
+        if children:
+            known = walker.post_build_variables(owner, build.injected)
+            patches = _kustomization_patches(owner)
+            for child in children:
+                placed = Placed(child.manifest, child.namespace or "default")
+                pending.append((placed, known))
+                injected[key_of(placed)] = [
+                    patch for target, patch in patches if _targets(target, child.manifest)
+                ]
     return builds
 
 
-def flux_path(owner: Placed) -> str | None:
-    """``spec.path`` as a repo-relative directory ("" for the root); None if it escapes."""
+def key_of(owner: Placed) -> tuple[str | None, str]:
+    return (owner.namespace, owner.manifest.name)
+
+
+def _kustomization_patches(owner: Placed) -> list[tuple[YMap | None, YMap]]:
+    """(target, postBuild) of each ``spec.patches`` entry of a Flux Kustomization that
+    patches child Kustomizations' ``spec.postBuild`` (a common way to give every app the
+    cluster's variables)."""
+    found: list[tuple[YMap | None, YMap]] = []
+    for entry in owner.manifest.spec.get("patches") or ():
+        if not isinstance(entry, YMap) or not isinstance(entry.get("patch"), str):
+            continue
+        parsed = parse_documents(entry["patch"])
+        for doc in parsed.documents:
+            body = doc.value
+            if not isinstance(body, YMap) or body.get("kind") not in (None, "Kustomization"):
+                continue
+            spec = body.get("spec")
+            post = spec.get("postBuild") if isinstance(spec, YMap) else None
+            if isinstance(post, YMap):
+                target = entry.get("target")
+                found.append((target if isinstance(target, YMap) else None, post))
+    return found
+
+
+def _targets(target: YMap | None, manifest: Manifest) -> bool:
+    """A kustomize patch target selects ``manifest`` (kind, group, name as a regex);
+    label and annotation selectors are taken to match."""
+    if target is None:
+        return True
+    kind, group, name = target.get("kind"), target.get("group"), target.get("name")
+    if isinstance(kind, str) and kind != manifest.kind:
+        return False
+    if isinstance(group, str) and group != manifest.group:
+        return False
+    if isinstance(name, str):
+        try:
+            return re.fullmatch(name, manifest.name) is not None
+        except re.error:
+            return name == manifest.name
+    return True
+
+
+_VARIABLE = re.compile(r"\$\{([_a-zA-Z][_a-zA-Z0-9]*)(?::=([^}]*))?\}")
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    """Flux's post-build substitution of ``${VAR}`` and ``${VAR:=default}``; a variable
+    without a value or default is left as it is (unknown here)."""
+
+    def value(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in variables:
+            return variables[name]
+        return default if default is not None else match.group(0)
+
+    return _VARIABLE.sub(value, text) if "${" in text else text
+
+
+def flux_path(owner: Placed, variables: dict[str, str] | None = None) -> str | None:
+    """``spec.path`` as a repo-relative directory ("" for the root); None if it escapes.
+
+    ``variables`` are those of the parent Kustomization's post-build substitution, which
+    Flux applies to this Kustomization object (its ``spec.path`` included) before applying it.
+    """
     raw = owner.manifest.spec.get("path")
-    return normalize("", raw if isinstance(raw, str) else "./")
+    text = raw if isinstance(raw, str) else "./"
+    return normalize("", substitute(text, variables or {}))
+
+
+def _artifact_path(
+    walker: _Walker,
+    namespace: str | None,
+    name: str,
+    path: str,
+    repo_sources: set[tuple[str | None, str]],
+) -> str | None:
+    """Where ``path`` of ExternalArtifact ``name`` comes from in this repository, following
+    the ArtifactGenerator's ``copy`` entries (``@alias/dir/**`` to ``@artifact/sub/``);
+    None when it is not a plain copy of this repository."""
+    for manifests in walker.manifests.values():
+        for generator in manifests:
+            if generator.kind != "ArtifactGenerator" or (generator.namespace or namespace) != (
+                namespace
+            ):
+                continue
+            aliases = {
+                str(source.get("alias")): (source.get("namespace") or namespace, source.get("name"))
+                for source in generator.spec.get("sources") or ()
+                if isinstance(source, YMap)
+            }
+            for artifact in generator.spec.get("artifacts") or ():
+                if not isinstance(artifact, YMap) or artifact.get("name") != name:
+                    continue
+                for copy in artifact.get("copy") or ():
+                    found = _copied_from(copy, aliases, repo_sources, path)
+                    if found is not None:
+                        return found
+    return None
+
+
+def _copied_from(
+    copy: Any,
+    aliases: dict[str, tuple[Any, Any]],
+    repo_sources: set[tuple[str | None, str]],
+    path: str,
+) -> str | None:
+    if not isinstance(copy, YMap):
+        return None
+    source, target = copy.get("from"), copy.get("to")
+    if not isinstance(source, str) or not isinstance(target, str) or not source.startswith("@"):
+        return None
+    alias, _, inner = source[1:].partition("/")
+    if aliases.get(alias) not in repo_sources or not target.startswith("@artifact/"):
+        return None
+    inner = inner.removesuffix("**").removesuffix("*").strip("/")
+    into = target.removeprefix("@artifact/").strip("/")
+    if into and path != into and not path.startswith(f"{into}/"):
+        return None
+    rest = path[len(into) :].strip("/") if into else path
+    return normalize(inner, rest)
 
 
 def _build_flux_kustomization(
-    walker: _Walker, owner: Placed, repo_sources: set[tuple[str | None, str]], any_git: bool
+    walker: _Walker,
+    owner: Placed,
+    repo_sources: set[tuple[str | None, str]],
+    any_git: bool,
+    variables: dict[str, str],
 ) -> Build:
     kind, namespace, name = _source_key(owner)
-    path = flux_path(owner)
+    raw = owner.manifest.spec.get("path")
+    path = flux_path(owner, variables)
     build = Build(owner=owner, path=path or "")
     from_this_repo = (namespace, name) in repo_sources or (
         kind == "GitRepository" and (any_git or not walker.defines_source(kind, name))
     )
+    if kind == "ExternalArtifact" and path is not None:
+        path = _artifact_path(walker, namespace, name, path, repo_sources)
+        build.path = path or build.path
+        from_this_repo = path is not None
+    if isinstance(raw, str) and "${" in (path or ""):
+        from_this_repo = False  # a variable no parent defines: not known offline
     if not from_this_repo or path is None or not walker.files.is_dir(path):
         build.remote = True
         build.built = False
         return build
+    if walker.kustomization_file(path) is not None:
+        walker.units.add(path)
     result = walker.build_directory(path)
+    objects = list(result.objects)
+    files = set(result.files)
+    unknown = result.unknown
+    components = owner.manifest.spec.get("components")
+    if isinstance(components, YList):
+        for index, entry in enumerate(components):
+            if not isinstance(entry, str):
+                continue
+            part = _DirBuild()
+            walker.add_resource(
+                part, path, owner.manifest.file, components.line_of(index), entry, "components"
+            )
+            objects.extend(part.objects)
+            files |= part.files
+            unknown = unknown or part.unknown
     target = owner.manifest.spec.get("targetNamespace")
-    objects = (
-        [_with_namespace(o, target) for o in result.objects]
-        if isinstance(target, str) and target
-        else result.objects
-    )
+    if isinstance(target, str) and target:
+        objects = [_with_namespace(o, target) for o in objects]
     build.objects = [
         o
         if o.namespace or o.manifest.kind in CLUSTER_SCOPED_KINDS
         else Placed(o.manifest, "default")
         for o in objects
     ]
-    build.remote = result.unknown
-    build.files = set(result.files)
+    build.remote = unknown
+    build.files = files
     build.broken = any(rel in walker.parse_errors for rel in build.files)
     return build

@@ -228,4 +228,9 @@ class Build:
     built: bool = True  # False when spec.path or the source could not be followed at all
     files: set[str] = field(default_factory=set)
     broken: bool = False  # a file it reads does not parse: kustomize fails before anything
-    cluster: str = "."
+    injected: list[YMap] = field(default_factory=list)  # postBuilds the parent patches in
+
+    def post_builds(self) -> list[YMap]:
+        """Every postBuild that applies: the parent's injected ones, then the owner's own."""
+        own = self.owner.manifest.spec.get("postBuild") if self.owner else None
+        return [*self.injected, *([own] if isinstance(own, YMap) else [])]

@@ -55,6 +55,8 @@ def flux_path_missing(ctx: LintContext) -> Iterable[Finding]:
         if path is not None and ctx.model.files.is_dir(path):
             continue
         raw = manifest.spec.get("path")
+        if isinstance(raw, str) and "${" in raw:
+            continue  # filled by the parent's post-build substitution: not known offline
         guess = _closest_directory(ctx, path or str(raw))
         yield ctx.finding(
             "flux-path-missing",

@@ -114,3 +114,60 @@ def kustomize_remote_resource(ctx: LintContext) -> Iterable[Finding]:
                 problem.line,
                 f"Remote resource '{problem.entry}' is not verified offline.",
             )
+
+
+@rule(
+    "kustomize-build-failed",
+    E,
+    "The real kustomize cannot build a kustomization Flux builds (--kustomize=kubectl)",
+    "With --kustomize=kubectl every kustomization directory Flux builds is also built with "
+    "`kubectl kustomize`; where it fails, so does the Flux Kustomization, with this message.",
+    scope="repository",
+)
+def kustomize_build_failed(ctx: LintContext) -> Iterable[Finding]:
+    if ctx.kustomize != "kubectl":
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glmctl.execs import run_tool
+
+    root = ctx.model.files.root
+    units = sorted(ctx.model.units)
+
+    def build(directory: str) -> tuple[str, bool, str]:
+        result = run_tool("kubectl", "kustomize", str(root / directory) if directory else str(root))
+        return directory, result.ok, result.stderr.strip()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(build, units))
+    failed = {directory for directory, ok, _ in outcomes if not ok}
+    for directory, ok, message in outcomes:
+        if ok or any(other != directory and _inside(other, directory) for other in failed):
+            continue  # a unit inside it fails too: report the innermost one
+        kfile = _kustomization_in(ctx, directory)
+        yield ctx.finding(
+            "kustomize-build-failed",
+            E,
+            kfile,
+            1,
+            f"kubectl kustomize {directory or '.'} fails: {_last_line(message)}",
+            fix="Run `kubectl kustomize` on the directory to see the whole error.",
+        )
+
+
+def _inside(inner: str, outer: str) -> bool:
+    return not outer or inner.startswith(f"{outer}/")
+
+
+def _kustomization_in(ctx: LintContext, directory: str) -> str:
+    for name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        rel = f"{directory}/{name}" if directory else name
+        if ctx.model.files.is_file(rel):
+            return rel
+    return directory or "."
+
+
+def _last_line(message: str) -> str:
+    lines = [line for line in message.splitlines() if line.strip()]
+    text = lines[-1] if lines else "no message"
+    return text.removeprefix("error: ").removeprefix("Error: ")
