@@ -260,7 +260,7 @@ class _Walker:
             result.files.add(rel)
             for manifest in self.file_manifests(rel):
                 if manifest.is_object:
-                    result.objects.append(Placed(manifest, manifest.namespace))
+                    result.objects.append(_as_written(manifest))
         for sub in self.files.subdirectories(directory):
             if is_skipped(sub, self.chart_dirs) or base_name(sub) == "templates":
                 continue
@@ -296,7 +296,28 @@ class _Walker:
         override = spec.get("namespace")
         if isinstance(override, str) and override:
             result.objects = [_with_namespace(obj, override) for obj in result.objects]
+        replacements = self._replacements(directory, spec)
+        if replacements:
+            result.objects = apply_replacements(result.objects, replacements)
         return result
+
+    def _replacements(self, directory: str, spec: YMap) -> list[YMap]:
+        """kustomize ``replacements``: inline ones and those of ``path:`` files."""
+        found: list[YMap] = []
+        for entry in spec.get("replacements") or ():
+            if not isinstance(entry, YMap):
+                continue
+            path = entry.get("path")
+            if not isinstance(path, str):
+                found.append(entry)
+                continue
+            rel = normalize(directory, path)
+            if rel is None or not self.files.is_file(rel):
+                continue
+            for doc in self.files.parsed(rel).documents:
+                items = doc.value if isinstance(doc.value, list) else [doc.value]
+                found.extend(item for item in items if isinstance(item, YMap))
+        return found
 
     def add_resource(
         self, result: _DirBuild, directory: str, kfile: str, line: int, entry: str, key: str
@@ -315,7 +336,7 @@ class _Walker:
             self.resource_files.add(rel)
             result.files.add(rel)
             for manifest in self.file_manifests(rel):
-                result.objects.append(Placed(manifest, manifest.namespace))
+                result.objects.append(_as_written(manifest))
         elif self.files.is_dir(rel):
             if self.kustomization_file(rel) is None:
                 self.problems.append(Problem("not-a-kustomization", kfile, line, entry, key))
@@ -346,7 +367,7 @@ class _Walker:
                 if isinstance(entry, YMap) and isinstance(entry.get("name"), str):
                     body = _generated_object(kind, entry, entries.line_of(index))
                     manifest = Manifest(kfile, entries.line_of(index), body, -1 - index)
-                    result.objects.append(Placed(manifest, manifest.namespace))
+                    result.objects.append(_as_written(manifest))
                     for field_name, line, path in _generator_files(entry):
                         what = f"{key} '{entry['name']}' {field_name}"
                         self._input_file(directory, kfile, line, path, what)
@@ -417,6 +438,99 @@ class _Walker:
                     self.commented.add(rel)
 
 
+def apply_replacements(objects: list[Placed], replacements: list[YMap]) -> list[Placed]:
+    """What kustomize ``replacements`` do to the fields lint reads: a value taken from one
+    object (``source``: kind/name/namespace and a dotted ``fieldPath``) is written into the
+    ``targets`` (``select`` by kind/group/name, dotted ``fieldPaths``). Paths with list
+    selectors are left alone, as is a target whose field is missing without ``create``."""
+    result = list(objects)
+    for replacement in replacements:
+        source = replacement.get("source")
+        if not isinstance(source, YMap):
+            continue
+        value = _source_value(result, source)
+        if value is None:
+            continue
+        for target in replacement.get("targets") or ():
+            if not isinstance(target, YMap) or not isinstance(target.get("select"), YMap):
+                continue
+            paths = [p for p in target.get("fieldPaths") or () if isinstance(p, str)]
+            options = target.get("options")
+            create = isinstance(options, YMap) and options.get("create") is True
+            result = [
+                _replaced(obj, paths, value, create) if _selects(target["select"], obj) else obj
+                for obj in result
+            ]
+    return result
+
+
+def _selects(select: YMap, obj: Placed) -> bool:
+    for key, actual in (
+        ("kind", obj.manifest.kind),
+        ("group", obj.manifest.group),
+        ("name", obj.name),
+        ("namespace", obj.namespace),
+    ):
+        wanted = select.get(key)
+        if isinstance(wanted, str) and wanted != actual:
+            return False
+    return True
+
+
+def _source_value(objects: list[Placed], source: YMap) -> str | None:
+    path = source.get("fieldPath") or "metadata.name"
+    if not isinstance(path, str) or "[" in path:
+        return None
+    for obj in objects:
+        if not _selects(source, obj):
+            continue
+        if path == "metadata.name":
+            return obj.name
+        if path == "metadata.namespace":
+            return obj.namespace
+        node: Any = obj.manifest.body
+        for step in path.split("."):
+            node = node.get(step) if isinstance(node, dict) else None
+        return node if isinstance(node, str) else None
+    return None
+
+
+def _replaced(obj: Placed, paths: list[str], value: str, create: bool) -> Placed:
+    body = obj.manifest.body
+    changed = False
+    for path in paths:
+        steps = path.split(".")
+        if "[" in path or steps[0] == "metadata":
+            continue  # names and namespaces are identities: not rewritten here
+        copied = _copy_map(body)
+        node = copied
+        for step in steps[:-1]:
+            child = node.get(step)
+            if not isinstance(child, YMap):
+                if not create:
+                    break
+                child = _ymap({}, node.line)
+            child = _copy_map(child)
+            node[step] = child
+            node = child
+        else:
+            if steps[-1] in node or create:
+                node[steps[-1]] = value
+                node.key_lines.setdefault(steps[-1], node.line)
+                body, changed = copied, True
+    if not changed:
+        return obj
+    manifest = Manifest(obj.manifest.file, obj.manifest.line, body, obj.manifest.index)
+    return Placed(manifest, obj.namespace, obj.renamed)
+
+
+def _copy_map(node: YMap) -> YMap:
+    copied = YMap(node)
+    copied.line = node.line
+    copied.key_lines = dict(node.key_lines)
+    return copied
+
+
 def _generator_files(entry: YMap) -> list[tuple[str, int, str]]:
     """(field, line, path) of each file a generator entry reads (``key=path`` gives path)."""
     found: list[tuple[str, int, str]] = []
@@ -470,6 +584,14 @@ def _ymap(values: dict[str, Any], line: int) -> YMap:
     result.line = line
     result.key_lines = dict.fromkeys(values, line)
     return result
+
+
+def _as_written(manifest: Manifest) -> Placed:
+    """An object as its file places it; a cluster-scoped kind has no namespace (kustomize
+    drops one written on a built-in cluster-scoped kind)."""
+    if manifest.kind in CLUSTER_SCOPED_KINDS:
+        return Placed(manifest, None)
+    return Placed(manifest, manifest.namespace)
 
 
 def _with_namespace(obj: Placed, namespace: str) -> Placed:

@@ -206,8 +206,11 @@ def _scalar(node: yaml.Node) -> Any:
     if tag.endswith(":bool"):
         return value.lower() in _TRUE
     if tag.endswith(":int"):
+        digits = value.replace("_", "")
         try:
-            return int(value.replace("_", ""), 0)
+            if len(digits.lstrip("+-")) > 1 and digits.lstrip("+-")[0] == "0" and digits.isdigit():
+                return int(digits, 8)  # YAML 1.1 octal (0600), as go-yaml reads it
+            return int(digits, 0)
         except ValueError:
             return value
     if tag.endswith(":float"):
