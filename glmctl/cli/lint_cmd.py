@@ -119,9 +119,7 @@ def lint(
 
 def _check_kustomize(kustomize: str) -> None:
     if kustomize not in ("builtin", "kubectl"):
-        raise UsageError(
-            f"--kustomize {kustomize!r} is not known.", hint="Use builtin or kubectl."
-        )
+        raise UsageError(f"--kustomize {kustomize!r} is not known.", hint="Use builtin or kubectl.")
     if kustomize == "kubectl":
         from glmctl.execs import find_tool
 

@@ -3,8 +3,9 @@
 For every kustomization directory in the lint fixtures (and, when ``GLMCTL_LINT_CORPUS``
 names a folder of checked-out repositories, in each of those too), ``kubectl kustomize DIR``
 is run (without load restrictions, as Flux builds) and the objects it outputs, as
-(apiVersion, kind, namespace, name), must be the set glmctl computes for that directory. Where kustomize fails, lint must report an error in
-that directory.
+(apiVersion, kind, namespace, name), must be the set glmctl computes for that directory.
+Where kustomize fails, glmctl's model must find the problem too, and lint must report an
+error when Flux builds that directory.
 """
 
 from __future__ import annotations
