@@ -62,6 +62,42 @@ def _definitions() -> tuple[dict[str, Any], dict[tuple[str, str, str], str]]:
     return defs, index
 
 
+@cache
+def _references() -> dict[str, frozenset[str]]:
+    """Definition name → the definitions it refers to directly."""
+    defs, _ = _definitions()
+    found: dict[str, frozenset[str]] = {}
+    for name, schema in defs.items():
+        refs: set[str] = set()
+        stack: list[Any] = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                    refs.add(ref[len("#/$defs/") :])
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        found[name] = frozenset(refs)
+    return found
+
+
+def _closure(name: str) -> dict[str, Any]:
+    """The definitions ``name`` needs, transitively: compiling only those is several times
+    faster than compiling all of Kubernetes' definitions for every kind."""
+    defs, _ = _definitions()
+    references = _references()
+    needed = {name}
+    stack = [name]
+    while stack:
+        for ref in references.get(stack.pop(), ()):
+            if ref not in needed:
+                needed.add(ref)
+                stack.append(ref)
+    return {key: defs[key] for key in needed if key in defs}
+
+
 class Schemas:
     """Validators by (apiVersion, kind), compiled on first use."""
 
@@ -98,7 +134,7 @@ class Schemas:
             group, _, version = api_version.rpartition("/")
             defs, index = _definitions()
             name = index.get((group, version, kind))
-            schema = {"$defs": defs, "$ref": f"#/$defs/{name}"} if name else None
+            schema = {"$defs": _closure(name), "$ref": f"#/$defs/{name}"} if name else None
         validator = None
         if schema is not None:
             try:

@@ -90,7 +90,7 @@ def misspelled_targets(ctx: LintContext) -> set[str]:
             found.add(f"{directory}/{guess}" if directory else guess)
     for owner in ctx.flux_kustomizations.values():
         path = flux_path(owner)
-        if path is not None and not ctx.model.files.is_dir(path):
+        if path is not None and "${" not in path and not ctx.model.files.is_dir(path):
             guess = ctx.closest(path, ctx.model.files.directories)
             if guess:
                 found.update(ctx.model.files.files_under(guess))
