@@ -132,7 +132,7 @@ class Schemas:
         schema = self._crd_schemas.get(key)
         if schema is None:
             group, _, version = api_version.rpartition("/")
-            defs, index = _definitions()
+            _, index = _definitions()
             name = index.get((group, version, kind))
             schema = {"$defs": _closure(name), "$ref": f"#/$defs/{name}"} if name else None
         validator = None
