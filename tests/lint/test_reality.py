@@ -166,3 +166,13 @@ def test_kustomize_kubectl_reports_what_the_real_kustomize_rejects(
         ("kustomize-build-failed", "apps/staging/kustomization.yaml")
     ]
     assert "no matches for Id ConfigMap" in report.findings[0].message
+
+
+def test_a_broken_flux_system_build_is_one_finding() -> None:
+    """flux-system/kustomization.yaml lists a missing file: that is the finding; the sync
+    GitRepository it would have applied still counts as defined."""
+    report = lint_repository(REALITY / "finds-bootstrap-broken")
+
+    assert [(f.rule, f.severity, f.file, f.line) for f in report.findings] == [
+        ("kustomize-missing-resource", E, "clusters/home/flux-system/kustomization.yaml", 4)
+    ]
