@@ -176,3 +176,27 @@ def test_a_broken_flux_system_build_is_one_finding() -> None:
     assert [(f.rule, f.severity, f.file, f.line) for f in report.findings] == [
         ("kustomize-missing-resource", E, "clusters/home/flux-system/kustomization.yaml", 4)
     ]
+
+
+def test_a_source_created_out_of_band_can_be_declared(tmp_path: Path) -> None:
+    from glmctl.lint.settings import ExternalObject, LintSettings
+
+    repo = tmp_path / "repo"
+    shutil.copytree(REALITY / "flux-instance", repo)
+    apps = repo / "clusters/prod/apps.yaml"
+    apps.write_text(
+        apps.read_text().replace(
+            "kind: OCIRepository\n    name: flux-system", "kind: GitRepository\n    name: platform"
+        )
+    )
+    declared = LintSettings(
+        external_objects=[
+            ExternalObject(kind="GitRepository", namespace="flux-system", name="platform")
+        ]
+    )
+
+    before = lint_repository(repo)
+    after = lint_repository(repo, declared)
+
+    assert [f.rule for f in before.findings if f.severity is E] == ["flux-source-missing"]
+    assert [f for f in after.findings if f.severity is E] == []
