@@ -150,7 +150,8 @@ def kustomize_build_failed(ctx: LintContext) -> Iterable[Finding]:
     for directory, ok, message in outcomes:
         if ok or any(other != directory and _inside(other, directory) for other in failed):
             continue  # a unit inside it fails too: report the innermost one
-        kfile = _kustomization_in(ctx, directory)
+        inside = f"{directory}/_" if directory else "_"
+        kfile = ctx.kustomization_for(inside) or directory or "."
         yield ctx.finding(
             "kustomize-build-failed",
             E,
@@ -163,14 +164,6 @@ def kustomize_build_failed(ctx: LintContext) -> Iterable[Finding]:
 
 def _inside(inner: str, outer: str) -> bool:
     return not outer or inner.startswith(f"{outer}/")
-
-
-def _kustomization_in(ctx: LintContext, directory: str) -> str:
-    for name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
-        rel = f"{directory}/{name}" if directory else name
-        if ctx.model.files.is_file(rel):
-            return rel
-    return directory or "."
 
 
 def _last_line(message: str) -> str:
