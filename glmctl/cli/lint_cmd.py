@@ -48,6 +48,25 @@ def lint(
         bool,
         typer.Option("--list-rules", help="List the rules (id, severity, what) and exit."),
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="PATH",
+            help="Lint only the cluster synced from this repo-relative path (default: every "
+            "cluster found: gotk-sync.yaml, FluxInstance spec.sync).",
+            show_default=False,
+        ),
+    ] = None,
+    kustomize: Annotated[
+        str,
+        typer.Option(
+            "--kustomize",
+            metavar="builtin|kubectl",
+            help="builtin: glmctl's own kustomize model (fast); kubectl: also build every "
+            "kustomization with the real one (`kubectl kustomize`).",
+        ),
+    ] = "builtin",
 ) -> None:
     """Check the repository for what would fail in Flux: missing files, dependsOn names,
     health checks, sources, Secrets, secret stores, duplicates, substitution variables.
@@ -73,8 +92,16 @@ def lint(
         _print_rules(run, OutputFormat(output))
         return
     root = _repository(repo)
+    _check_kustomize(kustomize)
+    selected = _cluster(root, cluster)
     settings = _lint_settings(run.options.config, root)
-    report = lint_repository(root, settings)
+    report = lint_repository(root, settings, cluster=selected, kustomize=kustomize)
+    if report.manifests == 0:
+        raise UsageError(
+            f"No Kubernetes objects found in {root}: nothing to lint.",
+            hint="Point glmctl lint at the GitOps repository (the folder with clusters/ or "
+            "kubernetes/).",
+        )
     render(report, OutputFormat(output), run.terminal)
     if report.failed:
         raise typer.Exit(1)
@@ -95,6 +122,33 @@ def _print_rules(run: RunContext, output: OutputFormat) -> None:
         Column("SUMMARY", lambda rule: rule.summary),
     ]
     show_list(run.terminal, output, document, columns, document.items)
+
+
+def _check_kustomize(kustomize: str) -> None:
+    if kustomize not in ("builtin", "kubectl"):
+        raise UsageError(f"--kustomize {kustomize!r} is not known.", hint="Use builtin or kubectl.")
+    if kustomize == "kubectl":
+        from glmctl.execs import find_tool
+
+        if find_tool("kubectl") is None:
+            raise UsageError(
+                "--kustomize=kubectl needs kubectl on PATH, and it is not there.",
+                hint="Install kubectl, or drop --kustomize to use glmctl's own model.",
+            )
+
+
+def _cluster(root: Path, cluster: str | None) -> str | None:
+    """``--cluster`` as a repo-relative directory that must exist."""
+    if cluster is None:
+        return None
+    path = (root / cluster).resolve() if not Path(cluster).is_absolute() else Path(cluster)
+    if not path.is_dir() or not path.is_relative_to(root):
+        raise UsageError(
+            f"--cluster {cluster!r} is not a directory inside {root}.",
+            hint="Give the path that the cluster's Flux syncs, e.g. clusters/production.",
+        )
+    rel = path.relative_to(root).as_posix()
+    return "" if rel == "." else rel
 
 
 def _output_format(alias: str | None, chosen: str) -> str:

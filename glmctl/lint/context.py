@@ -13,11 +13,13 @@ from glmctl.lint.loader import (
     is_flux_kustomization,
 )
 from glmctl.lint.model import Finding, Manifest, ObjectRef, Placed, Severity, memo
+from glmctl.lint.schemas import Schemas
 from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import YMap
 from glmctl.suggest import closest
 
 HELM_GROUP = "helm.toolkit.fluxcd.io"
+ARTIFACT_GROUP = "source.extensions.fluxcd.io"
 ESO_GROUP = "external-secrets.io"
 
 
@@ -36,9 +38,12 @@ class Producer:
 class LintContext:
     """The model plus settings, and the lookups rules share."""
 
-    def __init__(self, model: RepoModel, settings: LintSettings) -> None:
+    def __init__(
+        self, model: RepoModel, settings: LintSettings, *, kustomize: str = "builtin"
+    ) -> None:
         self.model = model
         self.settings = settings
+        self.kustomize = kustomize  # "kubectl": also build with the real kustomize
         self.shared: dict[str, Any] = {}  # results rules share within one run
 
     # -- findings ------------------------------------------------------------------------
@@ -108,12 +113,36 @@ class LintContext:
         return found
 
     def sources(self, kinds: Iterable[str]) -> dict[tuple[str, str | None, str], Placed]:
+        """Flux sources the cluster's builds define, ExternalArtifacts generated included."""
         wanted = set(kinds)
-        return {
+        found = {
             (o.manifest.kind, o.namespace, o.manifest.name): o
             for o in self.placed
             if o.manifest.kind in wanted and o.manifest.group.endswith("toolkit.fluxcd.io")
         }
+        if "ExternalArtifact" in wanted:
+            for generator in self.of_kind("ArtifactGenerator", ARTIFACT_GROUP):
+                for _, name in generated_artifacts(generator.manifest):
+                    found.setdefault(("ExternalArtifact", generator.namespace, name), generator)
+        return found
+
+    def declared(self, kind: str, namespace: str | None, name: str) -> bool:
+        """Declared in glmctl.yaml (lint.external_objects) as created outside the repository."""
+        return any(
+            d.kind == kind and d.name == name and d.namespace in (namespace, None)
+            for d in self.settings.external_objects
+        )
+
+    @memo
+    def schemas(self) -> Schemas:
+        """Kubernetes' schemas and those of the CRDs anywhere in the repository."""
+        crds: list[dict[str, Any]] = [
+            m.body
+            for ms in self.model.manifests.values()
+            for m in ms
+            if m.kind == "CustomResourceDefinition" and m.group == "apiextensions.k8s.io"
+        ]
+        return Schemas(crds)
 
     # -- Secrets and ConfigMaps ----------------------------------------------------------
 
@@ -171,6 +200,18 @@ class LintContext:
             if not directory:
                 return None
             parent = parent.parent
+
+
+def generated_artifacts(generator: Manifest) -> list[tuple[YMap, str]]:
+    """(entry, name) of each ExternalArtifact an ArtifactGenerator produces."""
+    artifacts = generator.spec.get("artifacts")
+    if not isinstance(artifacts, list):
+        return []
+    return [
+        (entry, entry["name"])
+        for entry in artifacts
+        if isinstance(entry, YMap) and isinstance(entry.get("name"), str)
+    ]
 
 
 def producers_of(manifest: Manifest, namespace: str | None) -> list[Producer]:

@@ -11,7 +11,7 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from glmctl.errors import UsageError
@@ -37,6 +37,8 @@ class LintReport:
     files_read: int = 0
     objects: int = 0
     suppressed: int = 0
+    manifests: int = 0  # objects in any file, reached or not
+    clusters: tuple[str, ...] = ()
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -47,16 +49,26 @@ class LintReport:
         return any(f.severity is Severity.ERROR for f in self.findings)
 
 
-def lint_repository(root: Path, settings: LintSettings | None = None) -> LintReport:
+def lint_repository(
+    root: Path,
+    settings: LintSettings | None = None,
+    *,
+    cluster: str | None = None,
+    kustomize: str = "builtin",
+) -> LintReport:
     """Lint the GitOps repository at ``root``; never raises on the repository's content.
 
-    Raises :class:`UsageError` when ``settings`` name a rule that does not exist.
+    ``cluster`` is the repo-relative path of the one cluster to build (``--cluster``);
+    without it every cluster the repository defines is built. ``kustomize="kubectl"`` also
+    builds every kustomization Flux would build with the real kustomize (``kubectl
+    kustomize``) and reports where it fails. Raises :class:`UsageError` when ``settings``
+    name a rule that does not exist.
     """
     settings = settings or LintSettings()
     rules = all_rules()
     _check_rule_ids(settings, rules)
     with _no_cyclic_gc():
-        return _lint(root, settings, rules)
+        return _lint(root, settings, rules, cluster, kustomize)
 
 
 def _check_rule_ids(settings: LintSettings, rules: Mapping[str, Rule]) -> None:
@@ -95,16 +107,38 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _lint(root: Path, settings: LintSettings, rules: dict[str, Rule]) -> LintReport:
-    model = load_repository(root)
-    ctx = LintContext(model, settings)
-    raw: list[Finding] = []
-    for rule in rules.values():
-        raw.extend(_run_rule(rule, ctx))
-    kept, silenced = _filter(raw, settings, ctx)
+def _lint(
+    root: Path,
+    settings: LintSettings,
+    rules: dict[str, Rule],
+    cluster: str | None,
+    kustomize: str,
+) -> LintReport:
+    model = load_repository(root, cluster)
+    # Each cluster is its own graph: its rules run on its model. Rules about files run once.
+    seen_in: dict[Finding, list[str]] = {}
+    objects = 0
+    first: LintContext | None = None
+    for each in model.clusters:
+        ctx = LintContext(model.for_cluster(each), settings, kustomize=kustomize)
+        first = first or ctx
+        objects += len(ctx.placed)
+        for rule in rules.values():
+            if rule.scope == "repository" and ctx is not first:
+                continue
+            for finding in _run_rule(rule, ctx):
+                seen_in.setdefault(finding, []).append(each.name)
+    assert first is not None  # load_repository always yields at least one cluster
+    raw = [
+        finding
+        if finding.rule in rules and rules[finding.rule].scope == "repository"
+        else _in_cluster(finding, names, len(model.clusters))
+        for finding, names in seen_in.items()
+    ]
+    kept, silenced = _filter(raw, settings, first)
     kept = sorted(set(kept), key=lambda f: f.sort_key)
     lines = {
-        (f.file, f.line): _line(ctx, f.file, f.line) for f in kept if f.file in model.files.files
+        (f.file, f.line): _line(first, f.file, f.line) for f in kept if f.file in model.files.files
     }
     return LintReport(
         root=model.files.root,
@@ -112,9 +146,20 @@ def _lint(root: Path, settings: LintSettings, rules: dict[str, Rule]) -> LintRep
         rules=rules,
         source_lines=lines,
         files_read=model.files.reads,
-        objects=len(ctx.placed),
+        objects=objects,
         suppressed=silenced,
+        manifests=sum(m.is_object for ms in model.manifests.values() for m in ms),
+        clusters=tuple(c.name for c in model.clusters),
     )
+
+
+def _in_cluster(finding: Finding, names: list[str], clusters: int) -> Finding:
+    """A finding some clusters have and others not says which (one cluster: nothing to say)."""
+    if clusters < 2 or len(set(names)) == clusters:
+        return finding
+    where = ", ".join(sorted(set(names)))
+    label = "cluster" if len(set(names)) == 1 else "clusters"
+    return replace(finding, message=f"{finding.message} ({label} {where})")
 
 
 def _run_rule(rule: Rule, ctx: LintContext) -> Iterable[Finding]:

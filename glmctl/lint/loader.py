@@ -14,13 +14,13 @@ rules' job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from glmctl.lint.files import RepoFiles, base_name, normalize, parent_dir
 from glmctl.lint.model import CLUSTER_SCOPED_KINDS, Build, Manifest, Placed, Problem, memo
-from glmctl.lint.yamlio import ParseError, YList, YMap
+from glmctl.lint.yamlio import ParseError, YList, YMap, parse_documents
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
@@ -65,7 +65,13 @@ class _DirBuild:
 
 @dataclass
 class RepoModel:
-    """The repository as Flux would see it: every manifest, and what each Kustomization builds."""
+    """The repository as Flux would see it: every manifest, and what each Kustomization builds.
+
+    ``builds``, ``bootstrap``, ``repo_sources`` and ``known_sources`` are one cluster's
+    (``cluster_name``); :meth:`for_cluster` gives the model of another. Files and parse
+    results are shared by all clusters, and a file counts as reached when any cluster reaches
+    it.
+    """
 
     files: RepoFiles
     manifests: dict[str, list[Manifest]]
@@ -77,14 +83,27 @@ class RepoModel:
     resource_files: set[str]
     bootstrap: Placed | None
     repo_sources: set[tuple[str | None, str]]
+    known_sources: set[tuple[str, str | None, str]] = field(default_factory=set)
+    clusters: list[Cluster] = field(default_factory=list)
+    all_reachable: frozenset[str] = frozenset()
+    cluster_name: str = "."
+    units: frozenset[str] = frozenset()  # kustomization directories Flux builds as a whole
 
-    @memo
+    def for_cluster(self, cluster: Cluster) -> RepoModel:
+        """The same repository seen from another cluster's sync Kustomization."""
+        return replace(
+            self,
+            builds=cluster.builds,
+            bootstrap=None if cluster.root is _NO_ROOT else cluster.root,
+            repo_sources=cluster.repo_sources,
+            known_sources=cluster.known_sources,
+            cluster_name=cluster.name,
+        )
+
+    @property
     def reachable_files(self) -> frozenset[str]:
-        """Files some Flux Kustomization's build reads (computed once: rules ask often)."""
-        found: set[str] = set()
-        for build in self.builds:
-            found |= build.files
-        return frozenset(found)
+        """Files some Flux Kustomization's build reads, in any cluster."""
+        return self.all_reachable
 
     def placed(self) -> list[Placed]:
         """Every object the walk reached, once per build that produces it."""
@@ -132,6 +151,8 @@ class _Walker:
         self._dirs: dict[str, _DirBuild] = {}
         self._in_progress: set[str] = set()
         self._sources: set[tuple[str, str]] | None = None
+        self.units: set[str] = set()  # directories with a kustomization.yaml built as a whole
+        self._config: dict[tuple[str, str], list[Manifest]] | None = None
 
     # -- files -------------------------------------------------------------------------
 
@@ -172,6 +193,39 @@ class _Walker:
             }
         return (kind, name) in self._sources
 
+    def post_build_variables(self, owner: Placed, injected: list[YMap]) -> dict[str, str]:
+        """Values ``owner``'s post-build substitution gives, as far as the repository says:
+        ``substitute`` and the data of ``substituteFrom`` ConfigMaps/Secrets defined here
+        (its own postBuild and those its parent's ``spec.patches`` inject)."""
+        found: dict[str, str] = {}
+        own = owner.manifest.spec.get("postBuild")
+        for post in [*injected, *([own] if isinstance(own, YMap) else [])]:
+            found.update(self._post_build_values(owner, post))
+        return found
+
+    def _post_build_values(self, owner: Placed, post: YMap) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self._config is None:
+            self._config = {}
+            for manifests in self.manifests.values():
+                for m in manifests:
+                    if m.kind in ("ConfigMap", "Secret") and m.group == "":
+                        self._config.setdefault((m.kind, m.name), []).append(m)
+        for entry in post.get("substituteFrom") or ():
+            if not isinstance(entry, YMap):
+                continue
+            for m in self._config.get((str(entry.get("kind")), str(entry.get("name"))), ()):
+                if (m.namespace or owner.namespace) != owner.namespace:
+                    continue
+                for field_name in ("data", "stringData"):
+                    data = m.body.get(field_name)
+                    if isinstance(data, dict):
+                        found.update({str(k): str(v) for k, v in data.items()})
+        substitute = post.get("substitute")
+        if isinstance(substitute, dict):
+            found.update({str(k): str(v) for k, v in substitute.items()})
+        return found
+
     # -- kustomize -----------------------------------------------------------------------
 
     def kustomization_file(self, directory: str) -> str | None:
@@ -206,10 +260,12 @@ class _Walker:
             result.files.add(rel)
             for manifest in self.file_manifests(rel):
                 if manifest.is_object:
-                    result.objects.append(Placed(manifest, manifest.namespace))
+                    result.objects.append(_as_written(manifest))
         for sub in self.files.subdirectories(directory):
             if is_skipped(sub, self.chart_dirs) or base_name(sub) == "templates":
                 continue
+            if self.kustomization_file(sub) is not None:
+                self.units.add(sub)
             self._merge(result, self.build_directory(sub), None)
         return result
 
@@ -225,7 +281,9 @@ class _Walker:
             if isinstance(entries, YList):
                 for index, entry in enumerate(entries):
                     if isinstance(entry, str):
-                        self._resource(result, directory, kfile, entries.line_of(index), entry, key)
+                        self.add_resource(
+                            result, directory, kfile, entries.line_of(index), entry, key
+                        )
         self._generators(result, directory, kfile, spec)
         self._patches(directory, kfile, spec)
         self._note_listed(directory, spec)
@@ -238,11 +296,33 @@ class _Walker:
         override = spec.get("namespace")
         if isinstance(override, str) and override:
             result.objects = [_with_namespace(obj, override) for obj in result.objects]
+        replacements = self._replacements(directory, spec)
+        if replacements:
+            result.objects = apply_replacements(result.objects, replacements)
         return result
 
-    def _resource(
+    def _replacements(self, directory: str, spec: YMap) -> list[YMap]:
+        """kustomize ``replacements``: inline ones and those of ``path:`` files."""
+        found: list[YMap] = []
+        for entry in spec.get("replacements") or ():
+            if not isinstance(entry, YMap):
+                continue
+            path = entry.get("path")
+            if not isinstance(path, str):
+                found.append(entry)
+                continue
+            rel = normalize(directory, path)
+            if rel is None or not self.files.is_file(rel):
+                continue
+            for doc in self.files.parsed(rel).documents:
+                items = doc.value if isinstance(doc.value, list) else [doc.value]
+                found.extend(item for item in items if isinstance(item, YMap))
+        return found
+
+    def add_resource(
         self, result: _DirBuild, directory: str, kfile: str, line: int, entry: str, key: str
     ) -> None:
+        """Build one ``resources``/``components`` entry of ``kfile`` into ``result``."""
         if is_remote(entry):
             self.problems.append(Problem("remote", kfile, line, entry))
             result.unknown = True
@@ -256,7 +336,7 @@ class _Walker:
             self.resource_files.add(rel)
             result.files.add(rel)
             for manifest in self.file_manifests(rel):
-                result.objects.append(Placed(manifest, manifest.namespace))
+                result.objects.append(_as_written(manifest))
         elif self.files.is_dir(rel):
             if self.kustomization_file(rel) is None:
                 self.problems.append(Problem("not-a-kustomization", kfile, line, entry, key))
@@ -287,7 +367,7 @@ class _Walker:
                 if isinstance(entry, YMap) and isinstance(entry.get("name"), str):
                     body = _generated_object(kind, entry, entries.line_of(index))
                     manifest = Manifest(kfile, entries.line_of(index), body, -1 - index)
-                    result.objects.append(Placed(manifest, manifest.namespace))
+                    result.objects.append(_as_written(manifest))
                     for field_name, line, path in _generator_files(entry):
                         what = f"{key} '{entry['name']}' {field_name}"
                         self._input_file(directory, kfile, line, path, what)
@@ -358,6 +438,99 @@ class _Walker:
                     self.commented.add(rel)
 
 
+def apply_replacements(objects: list[Placed], replacements: list[YMap]) -> list[Placed]:
+    """What kustomize ``replacements`` do to the fields lint reads: a value taken from one
+    object (``source``: kind/name/namespace and a dotted ``fieldPath``) is written into the
+    ``targets`` (``select`` by kind/group/name, dotted ``fieldPaths``). Paths with list
+    selectors are left alone, as is a target whose field is missing without ``create``."""
+    result = list(objects)
+    for replacement in replacements:
+        source = replacement.get("source")
+        if not isinstance(source, YMap):
+            continue
+        value = _source_value(result, source)
+        if value is None:
+            continue
+        for target in replacement.get("targets") or ():
+            if not isinstance(target, YMap) or not isinstance(target.get("select"), YMap):
+                continue
+            paths = [p for p in target.get("fieldPaths") or () if isinstance(p, str)]
+            options = target.get("options")
+            create = isinstance(options, YMap) and options.get("create") is True
+            result = [
+                _replaced(obj, paths, value, create) if _selects(target["select"], obj) else obj
+                for obj in result
+            ]
+    return result
+
+
+def _selects(select: YMap, obj: Placed) -> bool:
+    for key, actual in (
+        ("kind", obj.manifest.kind),
+        ("group", obj.manifest.group),
+        ("name", obj.name),
+        ("namespace", obj.namespace),
+    ):
+        wanted = select.get(key)
+        if isinstance(wanted, str) and wanted != actual:
+            return False
+    return True
+
+
+def _source_value(objects: list[Placed], source: YMap) -> str | None:
+    path = source.get("fieldPath") or "metadata.name"
+    if not isinstance(path, str) or "[" in path:
+        return None
+    for obj in objects:
+        if not _selects(source, obj):
+            continue
+        if path == "metadata.name":
+            return obj.name
+        if path == "metadata.namespace":
+            return obj.namespace
+        node: Any = obj.manifest.body
+        for step in path.split("."):
+            node = node.get(step) if isinstance(node, dict) else None
+        return node if isinstance(node, str) else None
+    return None
+
+
+def _replaced(obj: Placed, paths: list[str], value: str, create: bool) -> Placed:
+    body = obj.manifest.body
+    changed = False
+    for path in paths:
+        steps = path.split(".")
+        if "[" in path or steps[0] == "metadata":
+            continue  # names and namespaces are identities: not rewritten here
+        copied = _copy_map(body)
+        node = copied
+        for step in steps[:-1]:
+            child = node.get(step)
+            if not isinstance(child, YMap):
+                if not create:
+                    break
+                child = _ymap({}, node.line)
+            child = _copy_map(child)
+            node[step] = child
+            node = child
+        else:
+            if steps[-1] in node or create:
+                node[steps[-1]] = value
+                node.key_lines.setdefault(steps[-1], node.line)
+                body, changed = copied, True
+    if not changed:
+        return obj
+    manifest = Manifest(obj.manifest.file, obj.manifest.line, body, obj.manifest.index)
+    return Placed(manifest, obj.namespace, obj.renamed)
+
+
+def _copy_map(node: YMap) -> YMap:
+    copied = YMap(node)
+    copied.line = node.line
+    copied.key_lines = dict(node.key_lines)
+    return copied
+
+
 def _generator_files(entry: YMap) -> list[tuple[str, int, str]]:
     """(field, line, path) of each file a generator entry reads (``key=path`` gives path)."""
     found: list[tuple[str, int, str]] = []
@@ -413,10 +586,22 @@ def _ymap(values: dict[str, Any], line: int) -> YMap:
     return result
 
 
+def _as_written(manifest: Manifest) -> Placed:
+    """An object as its file places it; a cluster-scoped kind has no namespace (kustomize
+    drops one written on a built-in cluster-scoped kind)."""
+    if manifest.kind in CLUSTER_SCOPED_KINDS:
+        return Placed(manifest, None)
+    return Placed(manifest, manifest.namespace)
+
+
 def _with_namespace(obj: Placed, namespace: str) -> Placed:
+    """``obj`` moved by a kustomization ``namespace:``; like kustomize, that renames a
+    Namespace object to the namespace it sets."""
+    if obj.manifest.kind == "Namespace" and obj.manifest.group == "":
+        return Placed(obj.manifest, None, namespace)
     if obj.manifest.kind in CLUSTER_SCOPED_KINDS:
         return obj
-    return Placed(obj.manifest, namespace)
+    return Placed(obj.manifest, namespace, obj.renamed)
 
 
 # -- Flux ---------------------------------------------------------------------------------
@@ -430,116 +615,379 @@ def _source_key(owner: Placed) -> tuple[str, str | None, str]:
     return (str(ref.get("kind") or ""), namespace, str(ref.get("name") or ""))
 
 
-def _find_bootstrap(walker: _Walker) -> Placed | None:
-    """The ``flux-system`` Kustomization that ``flux bootstrap`` writes (gotk-sync.yaml)."""
-    candidates = [
-        manifest
-        for manifests in walker.manifests.values()
-        for manifest in manifests
-        if is_flux_kustomization(manifest)
-        and manifest.name == "flux-system"
-        and manifest.namespace in (None, "flux-system")
-    ]
-    candidates.sort(key=lambda m: (base_name(m.file) != "gotk-sync.yaml", m.file))
-    return Placed(candidates[0], "flux-system") if candidates else None
+FLUX_OPERATOR_GROUP = "fluxcd.controlplane.io"
+SYNC_NAME = "flux-system"
 
 
-def load_repository(root: Path) -> RepoModel:
-    """Read the repository at ``root`` and build what each Flux Kustomization would apply."""
+def _sync_root(file: str, line: int, kind: str, path: str, name: str = SYNC_NAME) -> Placed:
+    """The sync Kustomization a FluxInstance (or ``flux bootstrap``) creates in the cluster.
+
+    It is not in the repository, so it is made up here, pointing at the file that implies it.
+    """
+    spec = _ymap(
+        {
+            "path": path,
+            "sourceRef": _ymap({"kind": kind, "name": name}, line),
+        },
+        line,
+    )
+    body = _ymap(
+        {
+            "apiVersion": f"{FLUX_KUSTOMIZE_GROUP}/v1",
+            "kind": "Kustomization",
+            "metadata": _ymap({"name": name, "namespace": SYNC_NAME}, line),
+            "spec": spec,
+        },
+        line,
+    )
+    return Placed(Manifest(file, line, body, -1), SYNC_NAME)
+
+
+def _instance_sync(manifest: Manifest) -> tuple[YMap, tuple[str, ...]] | None:
+    """``spec.sync`` of a FluxInstance, or ``instance.sync`` in the values of a HelmRelease of
+    the flux-instance chart (how many home labs install flux-operator)."""
+    if manifest.kind == "FluxInstance" and manifest.group == FLUX_OPERATOR_GROUP:
+        sync = manifest.spec.get("sync")
+        return (sync, ("spec", "sync")) if isinstance(sync, YMap) else None
+    if manifest.kind == "HelmRelease" and manifest.group == "helm.toolkit.fluxcd.io":
+        values = manifest.spec.get("values")
+        instance = values.get("instance") if isinstance(values, YMap) else None
+        sync = instance.get("sync") if isinstance(instance, YMap) else None
+        if isinstance(sync, YMap):
+            return sync, ("spec", "values", "instance", "sync")
+    return None
+
+
+def find_roots(walker: _Walker, cluster: str | None = None) -> list[Placed]:
+    """Each cluster's sync Kustomization: what Flux starts from, one per cluster.
+
+    ``--cluster PATH`` names the one to build. Otherwise every ``gotk-sync.yaml`` (written by
+    ``flux bootstrap --path=P`` as ``P/flux-system/gotk-sync.yaml``; its flux-system
+    Kustomization when it has one, else ``P`` itself), every FluxInstance ``spec.sync`` and
+    every flux-instance HelmRelease's ``instance.sync`` is a root. Roots with the same path are
+    one cluster.
+    """
+    if cluster is not None:
+        return [_sync_root(cluster or ".", 1, "GitRepository", f"./{cluster}")]
+    roots: dict[str, Placed] = {}
+    for rel in sorted(walker.manifests):
+        manifests = walker.manifests[rel]
+        if base_name(rel) == "gotk-sync.yaml":
+            own = [
+                m
+                for m in manifests
+                if is_flux_kustomization(m)
+                and m.name == SYNC_NAME
+                and m.namespace in (None, SYNC_NAME)
+            ]
+            if own:
+                root = Placed(own[0], SYNC_NAME)
+            else:
+                folder = parent_dir(rel)
+                cluster_dir = parent_dir(folder) if base_name(folder) == SYNC_NAME else folder
+                root = _sync_root(rel, 1, "GitRepository", f"./{cluster_dir}")
+            roots.setdefault(flux_path(root) or "", root)
+            continue
+        for manifest in manifests:
+            found = _instance_sync(manifest)
+            if found is None:
+                continue
+            sync, at = found
+            path = sync.get("path")
+            if not isinstance(path, str):
+                continue
+            kind = sync.get("kind") if isinstance(sync.get("kind"), str) else "GitRepository"
+            name = sync.get("name") if isinstance(sync.get("name"), str) else SYNC_NAME
+            root = _sync_root(rel, manifest.line_of(*at), str(kind), path, str(name))
+            where = flux_path(root)
+            if where is not None and walker.files.is_dir(where):  # else: another repository
+                roots.setdefault(where, root)
+    return list(roots.values())
+
+
+_NO_ROOT = _sync_root("", 1, "GitRepository", "./")
+
+
+@dataclass
+class Cluster:
+    """One cluster's graph: its sync Kustomization and what is built from it."""
+
+    name: str
+    root: Placed
+    builds: list[Build]
+    repo_sources: set[tuple[str | None, str]]
+    known_sources: set[tuple[str, str | None, str]]
+
+
+def load_repository(root: Path, cluster: str | None = None) -> RepoModel:
+    """Read the repository at ``root`` and build, per cluster, what each Flux Kustomization
+    would apply (``cluster``: the one cluster path to build, from ``--cluster``)."""
     files = RepoFiles.scan(root)
     walker = _Walker(files)
     walker.load_all()
-    bootstrap = _find_bootstrap(walker)
-    builds: list[Build] = []
-    repo_sources: set[tuple[str | None, str]] = set()
-    queue: list[Placed] = []
-    if bootstrap is not None:
-        _kind, namespace, name = _source_key(bootstrap)
-        repo_sources.add((namespace or "flux-system", name or "flux-system"))
-        queue.append(bootstrap)
-    else:  # no bootstrap: every Flux object is a root, as if something applied it
+    clusters: list[Cluster] = []
+    for sync in find_roots(walker, cluster):
+        kind, namespace, name = _source_key(sync)
+        sources: set[tuple[str | None, str]] = {(namespace or SYNC_NAME, name or SYNC_NAME)}
+        known: set[tuple[str, str | None, str]] = {
+            (kind or "GitRepository", namespace or SYNC_NAME, name or SYNC_NAME)
+        }
+        builds = _walk(walker, [sync], sources, any_git=False)
+        label = flux_path(sync) or "."
+        clusters.append(Cluster(label, sync, builds, sources, known))
+    if not clusters:  # no root at all: every Flux object is one, as if something applied it
         roots = [
-            Placed(m, m.namespace or "flux-system")
+            Placed(m, m.namespace or SYNC_NAME)
             for ms in walker.manifests.values()
             for m in ms
             if m.is_object and m.group in (FLUX_KUSTOMIZE_GROUP, SOURCE_GROUP)
         ]
-        queue.extend(o for o in roots if is_flux_kustomization(o.manifest))
-        repo_sources.update(
-            (m.namespace or "flux-system", m.name)
+        sources = {
+            (m.namespace or SYNC_NAME, m.name)
             for ms in walker.manifests.values()
             for m in ms
             if m.kind == "GitRepository" and m.group == SOURCE_GROUP
-        )
-    seen: set[tuple[str | None, str]] = set()
-    while queue:
-        owner = queue.pop(0)
-        key = (owner.namespace, owner.manifest.name)
-        if key in seen:
-            continue
-        seen.add(key)
-        build = _build_flux_kustomization(walker, owner, repo_sources, bootstrap is None)
-        builds.append(build)
-        queue.extend(
-            Placed(obj.manifest, obj.namespace or "default")
-            for obj in build.objects
-            if is_flux_kustomization(obj.manifest)
-        )
-    if bootstrap is None:
+        }
+        queue = [o for o in roots if is_flux_kustomization(o.manifest)]
+        builds = _walk(walker, queue, sources, any_git=True)
         builds.insert(0, _root_build(roots, builds))
+        clusters.append(Cluster(".", _NO_ROOT, builds, sources, set()))
+    reachable: set[str] = set()
+    for each in clusters:
+        for build in each.builds:
+            reachable |= build.files
+    first = clusters[0]
     return RepoModel(
         files=files,
         manifests=walker.manifests,
         parse_errors=walker.parse_errors,
-        builds=builds,
+        builds=first.builds,
         problems=walker.problems,
         listed_files=walker.listed,
         commented_entries=walker.commented,
         resource_files=walker.resource_files,
-        bootstrap=bootstrap,
-        repo_sources=repo_sources,
+        bootstrap=None if first.root is _NO_ROOT else first.root,
+        repo_sources=first.repo_sources,
+        known_sources=first.known_sources,
+        clusters=clusters,
+        all_reachable=frozenset(reachable),
+        cluster_name=first.name,
+        units=frozenset(walker.units),
     )
 
 
 def _root_build(roots: list[Placed], builds: list[Build]) -> Build:
-    """Without a bootstrap, the Flux objects no build reaches stand for what was applied."""
+    """Without a root, the Flux objects no build reaches stand for what was applied."""
     reached = {rel for build in builds for rel in build.files}
     kept = [o for o in roots if o.manifest.file not in reached]
     return Build(owner=None, path="", objects=kept, files={o.manifest.file for o in kept})
 
 
-def flux_path(owner: Placed) -> str | None:
-    """``spec.path`` as a repo-relative directory ("" for the root); None if it escapes."""
+def _walk(
+    walker: _Walker, queue: list[Placed], repo_sources: set[tuple[str | None, str]], any_git: bool
+) -> list[Build]:
+    """Build each Flux Kustomization reached from ``queue``, breadth first, once each."""
+    builds: list[Build] = []
+    seen: set[tuple[str | None, str]] = set()
+    injected: dict[tuple[str | None, str], list[YMap]] = {}
+    pending: list[tuple[Placed, dict[str, str]]] = [(owner, {}) for owner in queue]
+    while pending:
+        owner, variables = pending.pop(0)
+        key = key_of(owner)
+        if key in seen:
+            continue
+        seen.add(key)
+        build = _build_flux_kustomization(walker, owner, repo_sources, any_git, variables)
+        build.injected = injected.get(key, [])
+        builds.append(build)
+        children = [o for o in build.objects if is_flux_kustomization(o.manifest)]
+        if children:
+            known = walker.post_build_variables(owner, build.injected)
+            patches = _kustomization_patches(owner)
+            for child in children:
+                placed = Placed(child.manifest, child.namespace or "default")
+                pending.append((placed, known))
+                injected[key_of(placed)] = [
+                    patch for target, patch in patches if _targets(target, child.manifest)
+                ]
+    return builds
+
+
+def key_of(owner: Placed) -> tuple[str | None, str]:
+    return (owner.namespace, owner.manifest.name)
+
+
+def _kustomization_patches(owner: Placed) -> list[tuple[YMap | None, YMap]]:
+    """(target, postBuild) of each ``spec.patches`` entry of a Flux Kustomization that
+    patches child Kustomizations' ``spec.postBuild`` (a common way to give every app the
+    cluster's variables)."""
+    found: list[tuple[YMap | None, YMap]] = []
+    for entry in owner.manifest.spec.get("patches") or ():
+        if not isinstance(entry, YMap) or not isinstance(entry.get("patch"), str):
+            continue
+        parsed = parse_documents(entry["patch"])
+        for doc in parsed.documents:
+            body = doc.value
+            if not isinstance(body, YMap) or body.get("kind") not in (None, "Kustomization"):
+                continue
+            spec = body.get("spec")
+            post = spec.get("postBuild") if isinstance(spec, YMap) else None
+            if isinstance(post, YMap):
+                target = entry.get("target")
+                found.append((target if isinstance(target, YMap) else None, post))
+    return found
+
+
+def _targets(target: YMap | None, manifest: Manifest) -> bool:
+    """A kustomize patch target selects ``manifest`` (kind, group, name as a regex);
+    label and annotation selectors are taken to match."""
+    if target is None:
+        return True
+    kind, group, name = target.get("kind"), target.get("group"), target.get("name")
+    if isinstance(kind, str) and kind != manifest.kind:
+        return False
+    if isinstance(group, str) and group != manifest.group:
+        return False
+    if isinstance(name, str):
+        try:
+            return re.fullmatch(name, manifest.name) is not None
+        except re.error:
+            return name == manifest.name
+    return True
+
+
+_VARIABLE = re.compile(r"\$\{([_a-zA-Z][_a-zA-Z0-9]*)(?::=([^}]*))?\}")
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    """Flux's post-build substitution of ``${VAR}`` and ``${VAR:=default}``; a variable
+    without a value or default is left as it is (unknown here)."""
+
+    def value(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in variables:
+            return variables[name]
+        return default if default is not None else match.group(0)
+
+    return _VARIABLE.sub(value, text) if "${" in text else text
+
+
+def flux_path(owner: Placed, variables: dict[str, str] | None = None) -> str | None:
+    """``spec.path`` as a repo-relative directory ("" for the root); None if it escapes.
+
+    ``variables`` are those of the parent Kustomization's post-build substitution, which
+    Flux applies to this Kustomization object (its ``spec.path`` included) before applying it.
+    """
     raw = owner.manifest.spec.get("path")
-    return normalize("", raw if isinstance(raw, str) else "./")
+    text = raw if isinstance(raw, str) else "./"
+    return normalize("", substitute(text, variables or {}))
+
+
+def _artifact_path(
+    walker: _Walker,
+    namespace: str | None,
+    name: str,
+    path: str,
+    repo_sources: set[tuple[str | None, str]],
+) -> str | None:
+    """Where ``path`` of ExternalArtifact ``name`` comes from in this repository, following
+    the ArtifactGenerator's ``copy`` entries (``@alias/dir/**`` to ``@artifact/sub/``);
+    None when it is not a plain copy of this repository."""
+    for manifests in walker.manifests.values():
+        for generator in manifests:
+            if generator.kind != "ArtifactGenerator" or (generator.namespace or namespace) != (
+                namespace
+            ):
+                continue
+            aliases = {
+                str(source.get("alias")): (source.get("namespace") or namespace, source.get("name"))
+                for source in generator.spec.get("sources") or ()
+                if isinstance(source, YMap)
+            }
+            for artifact in generator.spec.get("artifacts") or ():
+                if not isinstance(artifact, YMap) or artifact.get("name") != name:
+                    continue
+                for copy in artifact.get("copy") or ():
+                    found = _copied_from(copy, aliases, repo_sources, path)
+                    if found is not None:
+                        return found
+    return None
+
+
+def _copied_from(
+    copy: Any,
+    aliases: dict[str, tuple[Any, Any]],
+    repo_sources: set[tuple[str | None, str]],
+    path: str,
+) -> str | None:
+    if not isinstance(copy, YMap):
+        return None
+    source, target = copy.get("from"), copy.get("to")
+    if not isinstance(source, str) or not isinstance(target, str) or not source.startswith("@"):
+        return None
+    alias, _, inner = source[1:].partition("/")
+    if aliases.get(alias) not in repo_sources or not target.startswith("@artifact/"):
+        return None
+    inner = inner.removesuffix("**").removesuffix("*").strip("/")
+    into = target.removeprefix("@artifact/").strip("/")
+    if into and path != into and not path.startswith(f"{into}/"):
+        return None
+    rest = path[len(into) :].strip("/") if into else path
+    return normalize(inner, rest)
 
 
 def _build_flux_kustomization(
-    walker: _Walker, owner: Placed, repo_sources: set[tuple[str | None, str]], any_git: bool
+    walker: _Walker,
+    owner: Placed,
+    repo_sources: set[tuple[str | None, str]],
+    any_git: bool,
+    variables: dict[str, str],
 ) -> Build:
     kind, namespace, name = _source_key(owner)
-    path = flux_path(owner)
+    raw = owner.manifest.spec.get("path")
+    path = flux_path(owner, variables)
     build = Build(owner=owner, path=path or "")
-    from_this_repo = kind == "GitRepository" and (
-        any_git or (namespace, name) in repo_sources or not walker.defines_source(kind, name)
+    from_this_repo = (namespace, name) in repo_sources or (
+        kind == "GitRepository" and (any_git or not walker.defines_source(kind, name))
     )
+    if kind == "ExternalArtifact" and path is not None:
+        path = _artifact_path(walker, namespace, name, path, repo_sources)
+        build.path = path or build.path
+        from_this_repo = path is not None
+    if isinstance(raw, str) and "${" in (path or ""):
+        from_this_repo = False  # a variable no parent defines: not known offline
     if not from_this_repo or path is None or not walker.files.is_dir(path):
         build.remote = True
         build.built = False
         return build
+    if walker.kustomization_file(path) is not None:
+        walker.units.add(path)
     result = walker.build_directory(path)
+    objects = list(result.objects)
+    files = set(result.files)
+    unknown = result.unknown
+    components = owner.manifest.spec.get("components")
+    if isinstance(components, YList):
+        for index, entry in enumerate(components):
+            if not isinstance(entry, str):
+                continue
+            part = _DirBuild()
+            walker.add_resource(
+                part, path, owner.manifest.file, components.line_of(index), entry, "components"
+            )
+            objects.extend(part.objects)
+            files |= part.files
+            unknown = unknown or part.unknown
     target = owner.manifest.spec.get("targetNamespace")
-    objects = (
-        [_with_namespace(o, target) for o in result.objects]
-        if isinstance(target, str) and target
-        else result.objects
-    )
+    if isinstance(target, str) and target:
+        objects = [_with_namespace(o, target) for o in objects]
     build.objects = [
         o
         if o.namespace or o.manifest.kind in CLUSTER_SCOPED_KINDS
         else Placed(o.manifest, "default")
         for o in objects
     ]
-    build.remote = result.unknown
-    build.files = set(result.files)
+    build.remote = unknown
+    build.files = files
+    build.broken = any(rel in walker.parse_errors for rel in build.files)
     return build

@@ -190,15 +190,20 @@ class Placed:
 
     manifest: Manifest
     namespace: str | None
+    renamed: str | None = None  # a Namespace object renamed by a kustomization namespace:
+
+    @property
+    def name(self) -> str:
+        return self.renamed or self.manifest.name
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.manifest.kind, self.namespace, self.manifest.name)
+        return ObjectRef(self.manifest.kind, self.namespace, self.name)
 
     @property
     def identity(self) -> tuple[str, str, str | None, str]:
         """(group, kind, namespace, name): what makes two objects the same object."""
-        return (self.manifest.group, self.manifest.kind, self.namespace, self.manifest.name)
+        return (self.manifest.group, self.manifest.kind, self.namespace, self.name)
 
 
 @dataclass(frozen=True)
@@ -222,3 +227,10 @@ class Build:
     remote: bool = False  # a remote base is part of it: its contents are unknown offline
     built: bool = True  # False when spec.path or the source could not be followed at all
     files: set[str] = field(default_factory=set)
+    broken: bool = False  # a file it reads does not parse: kustomize fails before anything
+    injected: list[YMap] = field(default_factory=list)  # postBuilds the parent patches in
+
+    def post_builds(self) -> list[YMap]:
+        """Every postBuild that applies: the parent's injected ones, then the owner's own."""
+        own = self.owner.manifest.spec.get("postBuild") if self.owner else None
+        return [*self.injected, *([own] if isinstance(own, YMap) else [])]

@@ -27,18 +27,25 @@ class Rule:
     summary: str
     docs: str
     check: Check
+    scope: str = "cluster"  # "repository": about files, run once, not once per cluster
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, summary: str, docs: str) -> Callable[[Check], Check]:
-    """Register ``check`` under ``rule_id``; ids are stable, they appear in config and SARIF."""
+def rule(
+    rule_id: str, severity: Severity, summary: str, docs: str, *, scope: str = "cluster"
+) -> Callable[[Check], Check]:
+    """Register ``check`` under ``rule_id``; ids are stable, they appear in config and SARIF.
+
+    ``scope="repository"`` marks a rule about files rather than a cluster's graph: it runs
+    once, not once per cluster.
+    """
 
     def register(check: Check) -> Check:
         if rule_id in RULES:  # pragma: no cover - a programming error caught at import
             raise ValueError(f"lint rule {rule_id!r} registered twice")
-        RULES[rule_id] = Rule(rule_id, severity, summary, docs, check)
+        RULES[rule_id] = Rule(rule_id, severity, summary, docs, check, scope)
         return check
 
     return register

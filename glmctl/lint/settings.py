@@ -24,6 +24,17 @@ class ExternalSecret(BaseModel):
     keys: list[str] = Field(default_factory=list)
 
 
+class ExternalObject(BaseModel):
+    """An object created outside the repository (a bootstrap source, a hand-applied CRD
+    instance) that references may name; ``namespace`` unset matches any namespace."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
 class LintSettings(BaseModel):
     """Lint's part of the profile."""
 
@@ -31,3 +42,4 @@ class LintSettings(BaseModel):
 
     disable: list[RuleDisable] = Field(default_factory=list)
     external_secrets: list[ExternalSecret] = Field(default_factory=list)
+    external_objects: list[ExternalObject] = Field(default_factory=list)

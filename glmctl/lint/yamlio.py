@@ -206,8 +206,11 @@ def _scalar(node: yaml.Node) -> Any:
     if tag.endswith(":bool"):
         return value.lower() in _TRUE
     if tag.endswith(":int"):
+        digits = value.replace("_", "")
         try:
-            return int(value.replace("_", ""), 0)
+            if len(digits.lstrip("+-")) > 1 and digits.lstrip("+-")[0] == "0" and digits.isdigit():
+                return int(digits, 8)  # YAML 1.1 octal (0600), as go-yaml reads it
+            return int(digits, 0)
         except ValueError:
             return value
     if tag.endswith(":float"):
@@ -218,10 +221,30 @@ def _scalar(node: yaml.Node) -> Any:
     return value
 
 
+class _RedefiningLoader(yaml.SafeLoader):
+    """The pure-Python composer, letting an anchor be defined again (YAML 1.2 and go-yaml,
+    which Flux uses, allow it: an alias names the latest definition). libyaml's composer
+    refuses, so files that redefine an anchor (rare) are parsed again with this one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = getattr(self.peek_event(), "anchor", None)  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
 def parse_documents(text: str) -> Parsed:
     """Every document of ``text``; never raises on bad YAML, returns the error instead."""
+    parsed = _parse(text, _Loader)
+    if parsed.error is not None and "found duplicate anchor" in parsed.error.message:
+        return _parse(text, _RedefiningLoader)
+    return parsed
+
+
+def _parse(text: str, loader_class: type[Any]) -> Parsed:
     documents: list[Document] = []
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -240,13 +263,21 @@ def parse_documents(text: str) -> Parsed:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        return Parsed(tuple(documents), ParseError(message or "not valid YAML", line, column))
+        return Parsed(tuple(documents), ParseError(_message(error), line, column))
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         return Parsed(tuple(documents), ParseError(f"not valid YAML: {error}", 1, 1))
     finally:
         loader.dispose()
     return Parsed(tuple(documents))
+
+
+def _message(error: yaml.MarkedYAMLError) -> str:
+    """The problem first, then what the parser was doing (with its line) in brackets."""
+    problem = (error.problem or "not valid YAML").strip()
+    context = (error.context or "").strip()
+    if context and error.context_mark is not None and error.context_mark is not error.problem_mark:
+        context = f"{context} at line {error.context_mark.line + 1}"
+    return f"{problem} ({context})" if context else problem
 
 
 _SUPPRESS = re.compile(r"#\s*glmctl:\s*ignore\[([^\]]*)\]")

@@ -395,13 +395,28 @@ def test_generated_directory_takes_every_yaml_file(guide_repo: Path) -> None:
     ]
 
 
-def test_without_a_bootstrap_every_flux_kustomization_is_a_root(guide_repo: Path) -> None:
+def test_gotk_sync_without_its_kustomization_still_marks_the_cluster(guide_repo: Path) -> None:
+    """flux bootstrap --path=P writes P/flux-system/gotk-sync.yaml: P is the cluster's root
+    even when the file's Kustomization is missing, so everything is still reached."""
     sync = guide_repo / "clusters/home-ops/flux-system/gotk-sync.yaml"
     sync.write_text(sync.read_text().split("---\napiVersion: kustomize")[0])
 
     report = lint_repository(guide_repo)
 
-    assert [(f.rule, f.file) for f in report.findings] == [
-        ("unreferenced-file", "clusters/home-ops/flux-system/gotk-components.yaml")
-    ]
+    assert [(f.rule, f.file) for f in report.findings] == []
+    assert report.clusters == ("clusters/home-ops",)
+    assert report.objects > 20
+
+
+def test_without_any_root_every_flux_kustomization_is_a_root(guide_repo: Path) -> None:
+    (guide_repo / "clusters/home-ops/flux-system/gotk-sync.yaml").rename(
+        guide_repo / "clusters/home-ops/flux-system/sync.yaml"
+    )
+    kfile = guide_repo / "clusters/home-ops/flux-system/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("gotk-sync.yaml", "sync.yaml"))
+
+    report = lint_repository(guide_repo)
+
+    assert [(f.rule, f.file) for f in report.findings] == []
+    assert report.clusters == (".",)
     assert report.objects > 20

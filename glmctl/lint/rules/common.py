@@ -13,68 +13,6 @@ from glmctl.lint.yamlio import YList, YMap
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 LABEL_MAPS = frozenset({"labels", "annotations", "matchLabels"})
-COMMON_TOP_LEVEL = frozenset({"apiVersion", "kind", "metadata", "spec", "status", "sops"})
-KNOWN_TOP_LEVEL = COMMON_TOP_LEVEL | frozenset(
-    {
-        "data",
-        "stringData",
-        "binaryData",
-        "type",
-        "immutable",  # Secret, ConfigMap
-        "rules",
-        "subjects",
-        "roleRef",
-        "aggregationRule",  # RBAC
-        "secrets",
-        "imagePullSecrets",
-        "automountServiceAccountToken",  # ServiceAccount
-        "webhooks",
-        "items",
-        "provisioner",
-        "parameters",
-        "reclaimPolicy",
-        "volumeBindingMode",
-        "allowVolumeExpansion",
-        "mountOptions",
-        "allowedTopologies",
-        "value",
-        "globalDefault",
-        "preemptionPolicy",
-        "description",
-        "handler",
-        "overhead",
-        "scheduling",
-        "subsets",
-        "endpoints",
-        "addressType",
-        "ports",
-        "template",
-        "target",
-        "involvedObject",
-        "revision",
-        "reason",
-        "message",
-        "source",
-        "driverName",
-        "deletionPolicy",
-    }
-)
-# Kinds whose top level is fully known: anything else there is a mistake, not a CRD's field.
-STRICT_GROUPS = frozenset(
-    {
-        "",
-        "apps",
-        "batch",
-        "rbac.authorization.k8s.io",
-        "networking.k8s.io",
-        "policy",
-        "kustomize.toolkit.fluxcd.io",
-        "helm.toolkit.fluxcd.io",
-        "source.toolkit.fluxcd.io",
-        "notification.toolkit.fluxcd.io",
-        "external-secrets.io",
-    }
-)
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 HELM_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket", "OCIRepository", "HelmChart")
 

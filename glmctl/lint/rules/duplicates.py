@@ -64,6 +64,7 @@ def duplicate_object(ctx: LintContext) -> Iterable[Finding]:
     E,
     "A label or annotation key repeated",
     "Only the last value counts, which silently changes selectors.",
+    scope="repository",
 )
 def duplicate_label(ctx: LintContext) -> Iterable[Finding]:
     for rel in ctx.model.manifests:

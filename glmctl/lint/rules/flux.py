@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator
 from glmctl.lint.context import HELM_GROUP, LintContext
 from glmctl.lint.loader import flux_path
 from glmctl.lint.model import (
+    CLUSTER_SCOPED_KINDS,
     Build,
     Finding,
+    Manifest,
     Placed,
 )
 from glmctl.lint.registry import rule
@@ -53,6 +55,8 @@ def flux_path_missing(ctx: LintContext) -> Iterable[Finding]:
         if path is not None and ctx.model.files.is_dir(path):
             continue
         raw = manifest.spec.get("path")
+        if isinstance(raw, str) and "${" in raw:
+            continue  # filled by the parent's post-build substitution: not known offline
         guess = _closest_directory(ctx, path or str(raw))
         yield ctx.finding(
             "flux-path-missing",
@@ -80,7 +84,12 @@ def flux_source_missing(ctx: LintContext) -> Iterable[Finding]:
         kind = text_of(ref.get("kind")) or "GitRepository"
         name = text_of(ref.get("name")) or ""
         namespace = text_of(ref.get("namespace")) or owner.namespace
-        if (kind, namespace, name) in sources or _is_bootstrap_source(ctx, owner):
+        if (
+            (kind, namespace, name) in sources
+            or (kind, namespace, name) in ctx.model.known_sources
+            or ctx.declared(kind, namespace, name)
+            or _is_bootstrap_source(ctx, owner)
+        ):
             continue
         yield missing_source(
             ctx, "flux-source-missing", owner, ("spec", "sourceRef"), kind, namespace, name, sources
@@ -306,44 +315,60 @@ def _cycle_from(
 def flux_health_check_missing(ctx: LintContext) -> Iterable[Finding]:
     for build in ctx.model.builds:
         owner = build.owner
-        if owner is None or build.remote:
-            continue
+        if owner is None or build.broken:
+            continue  # a file of the build does not parse: that finding says it all
         target_ns = owner.namespace  # an unset namespace means the Kustomization's own
         for index, check in map_items(owner.manifest.spec.get("healthChecks")):
             kind, name = text_of(check.get("kind")), text_of(check.get("name"))
             if not kind or not name:
                 continue
-            namespace = text_of(check.get("namespace")) or target_ns
+            cluster_scoped = kind in CLUSTER_SCOPED_KINDS
+            namespace = None if cluster_scoped else text_of(check.get("namespace")) or target_ns
             group = (text_of(check.get("apiVersion")) or "").rpartition("/")[0]
             produced = [o for o in build.objects if o.manifest.kind == kind]
             if any(
-                o.manifest.name == name
-                and (o.namespace == namespace or o.namespace is None)
+                o.name == name
+                and (cluster_scoped or o.namespace == namespace or o.namespace is None)
                 and (not group or o.manifest.group == group)
                 for o in produced
             ):
                 continue
             line = owner.manifest.line_of("spec", "healthChecks", index)
-            if _released_into(build, namespace):
+            unlisted = _unlisted_definition(ctx, build, kind, name)
+            if unlisted is None and (build.remote or _released_into(build, namespace)):
                 continue  # reported by the unverifiable rule
+            where = f"'{namespace}/{name}'" if namespace else f"'{name}'"
+            message = (  # when an unlisted file defines it, the fix names the file
+                f"healthChecks names {kind} {where}, which spec.path '{build.path or '.'}' "
+                "does not produce"
+            )
             yield ctx.finding(
                 "flux-health-check-missing",
                 E,
                 owner.manifest,
                 line,
-                f"healthChecks names {kind} '{namespace}/{name}', which spec.path "
-                f"'{build.path or '.'}' does not produce.",
+                f"{message}.",
                 obj=owner.ref,
                 fix=_health_check_fix(ctx, kind, namespace, name, produced),
             )
 
 
+def _unlisted_definition(ctx: LintContext, build: Build, kind: str, name: str) -> Manifest | None:
+    """The object, defined in a file below the build's path that no kustomization lists."""
+    prefix = f"{build.path}/" if build.path else ""
+    for manifest in ctx.model.unreachable_manifests:
+        if manifest.kind == kind and manifest.name == name and manifest.file.startswith(prefix):
+            return manifest
+    return None
+
+
 def _released_into(build: Build, namespace: str | None) -> bool:
-    """A HelmRelease of this build installs into ``namespace``: its chart may make the object."""
+    """A HelmRelease of this build installs into ``namespace`` (any, for a cluster-scoped
+    object): its chart may make the object."""
     for obj in build.objects:
         if obj.manifest.kind == "HelmRelease" and obj.manifest.group == HELM_GROUP:
             target = text_of(obj.manifest.spec.get("targetNamespace")) or obj.namespace
-            if target == namespace:
+            if namespace is None or target == namespace:
                 return True
     return False
 
@@ -376,18 +401,19 @@ def _health_check_fix(
 def flux_health_check_unverifiable(ctx: LintContext) -> Iterable[Finding]:
     for build in ctx.model.builds:
         owner = build.owner
-        if owner is None or not build.built:
+        if owner is None or not build.built or build.broken:
             continue
         target_ns = owner.namespace  # an unset namespace means the Kustomization's own
         for index, check in map_items(owner.manifest.spec.get("healthChecks")):
             kind, name = text_of(check.get("kind")), text_of(check.get("name"))
-            namespace = text_of(check.get("namespace")) or target_ns
-            if (
-                not kind
-                or not name
-                or any(o.manifest.kind == kind and o.manifest.name == name for o in build.objects)
-            ):
+            if not kind or not name:
                 continue
+            cluster_scoped = kind in CLUSTER_SCOPED_KINDS
+            namespace = None if cluster_scoped else text_of(check.get("namespace")) or target_ns
+            if any(o.manifest.kind == kind and o.name == name for o in build.objects):
+                continue
+            if _unlisted_definition(ctx, build, kind, name) is not None:
+                continue  # an error of its own
             if build.remote or _released_into(build, namespace):
                 why = (
                     "a part of the build lint cannot see (remote base, kustomize helmCharts "
@@ -395,12 +421,12 @@ def flux_health_check_unverifiable(ctx: LintContext) -> Iterable[Finding]:
                     if build.remote
                     else "a HelmRelease"
                 )
+                where = f"'{namespace}/{name}'" if namespace else f"'{name}'"
                 yield ctx.finding(
                     "flux-health-check-unverifiable",
                     I,
                     owner.manifest,
                     owner.manifest.line_of("spec", "healthChecks", index),
-                    f"healthChecks {kind} '{namespace}/{name}' would come from {why}; not "
-                    "verified offline.",
+                    f"healthChecks {kind} {where} would come from {why}; not verified offline.",
                     obj=owner.ref,
                 )

@@ -49,7 +49,11 @@ def helmrelease_source_missing(ctx: LintContext) -> Iterable[Finding]:
         kind = text_of(ref.get("kind")) or "HelmRepository"
         name = text_of(ref.get("name")) or ""
         namespace = text_of(ref.get("namespace")) or release.namespace
-        if (kind, namespace, name) not in sources:
+        if (
+            (kind, namespace, name) not in sources
+            and (kind, namespace, name) not in ctx.model.known_sources
+            and not ctx.declared(kind, namespace, name)
+        ):
             yield missing_source(
                 ctx, "helmrelease-source-missing", release, path, kind, namespace, name, sources
             )

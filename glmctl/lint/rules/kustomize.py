@@ -26,6 +26,7 @@ from glmctl.lint.rules.common import (
     "A kustomization names a file or directory that does not exist (or that git ignores)",
     "Resources, components, generator files/envs and patch paths: kustomize build fails on "
     "any of them, so the whole Flux Kustomization fails.",
+    scope="repository",
 )
 def kustomize_missing_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:
@@ -89,7 +90,7 @@ def misspelled_targets(ctx: LintContext) -> set[str]:
             found.add(f"{directory}/{guess}" if directory else guess)
     for owner in ctx.flux_kustomizations.values():
         path = flux_path(owner)
-        if path is not None and not ctx.model.files.is_dir(path):
+        if path is not None and "${" not in path and not ctx.model.files.is_dir(path):
             guess = ctx.closest(path, ctx.model.files.directories)
             if guess:
                 found.update(ctx.model.files.files_under(guess))
@@ -101,6 +102,7 @@ def misspelled_targets(ctx: LintContext) -> set[str]:
     I,
     "A remote base: not verified offline",
     "Remote resources are fetched by kustomize at build time; lint does not fetch them.",
+    scope="repository",
 )
 def kustomize_remote_resource(ctx: LintContext) -> Iterable[Finding]:
     for problem in ctx.model.problems:
@@ -112,3 +114,59 @@ def kustomize_remote_resource(ctx: LintContext) -> Iterable[Finding]:
                 problem.line,
                 f"Remote resource '{problem.entry}' is not verified offline.",
             )
+
+
+@rule(
+    "kustomize-build-failed",
+    E,
+    "The real kustomize cannot build a kustomization Flux builds (--kustomize=kubectl)",
+    "With --kustomize=kubectl every kustomization directory Flux builds is also built with "
+    "`kubectl kustomize`; where it fails, so does the Flux Kustomization, with this message.",
+    scope="repository",
+)
+def kustomize_build_failed(ctx: LintContext) -> Iterable[Finding]:
+    if ctx.kustomize != "kubectl":
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glmctl.execs import run_tool
+
+    root = ctx.model.files.root
+    units = sorted(ctx.model.units)
+
+    def build(directory: str) -> tuple[str, bool, str]:
+        # Flux builds without kustomize's load restrictions (files outside the directory)
+        result = run_tool(
+            "kubectl",
+            "kustomize",
+            "--load-restrictor=LoadRestrictionsNone",
+            str(root / directory) if directory else str(root),
+        )
+        return directory, result.ok, result.stderr.strip()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(build, units))
+    failed = {directory for directory, ok, _ in outcomes if not ok}
+    for directory, ok, message in outcomes:
+        if ok or any(other != directory and _inside(other, directory) for other in failed):
+            continue  # a unit inside it fails too: report the innermost one
+        inside = f"{directory}/_" if directory else "_"
+        kfile = ctx.kustomization_for(inside) or directory or "."
+        yield ctx.finding(
+            "kustomize-build-failed",
+            E,
+            kfile,
+            1,
+            f"kubectl kustomize {directory or '.'} fails: {_last_line(message)}",
+            fix="Run `kubectl kustomize` on the directory to see the whole error.",
+        )
+
+
+def _inside(inner: str, outer: str) -> bool:
+    return not outer or inner.startswith(f"{outer}/")
+
+
+def _last_line(message: str) -> str:
+    lines = [line for line in message.splitlines() if line.strip()]
+    text = lines[-1] if lines else "no message"
+    return text.removeprefix("error: ").removeprefix("Error: ")

@@ -13,13 +13,13 @@ from glmctl.lint.model import (
 )
 from glmctl.lint.registry import rule
 from glmctl.lint.rules.common import (
-    KNOWN_TOP_LEVEL,
     LABEL_MAPS,
-    STRICT_GROUPS,
     E,
     W,
     text_of,
 )
+
+UNIVERSAL_KEYS = ("apiVersion", "kind", "metadata", "spec")
 
 # -- 1. YAML and manifest shape ------------------------------------------------------------
 
@@ -34,6 +34,7 @@ def _reached(ctx: LintContext, rel: str) -> bool:
     "YAML that does not parse",
     "Flux cannot build a kustomization containing a file that is not YAML. In a file no "
     "kustomization reaches it is only a warning.",
+    scope="repository",
 )
 def yaml_syntax(ctx: LintContext) -> Iterable[Finding]:
     for rel, error in ctx.model.parse_errors.items():
@@ -55,6 +56,7 @@ def yaml_syntax(ctx: LintContext) -> Iterable[Finding]:
     E,
     "A key repeated in one mapping",
     "YAML leaves duplicate keys undefined; Kubernetes keeps the last one silently.",
+    scope="repository",
 )
 def yaml_duplicate_key(ctx: LintContext) -> Iterable[Finding]:
     for rel in ctx.model.manifests:
@@ -94,9 +96,10 @@ def _not_mappings(ctx: LintContext) -> Iterator[tuple[str, int, str]]:
 
 
 def _near_miss(key: str) -> str | None:
+    """The universal top-level key ``key`` is a typo of (``aapiVersion``), if any."""
     from glmctl.suggest import closest
 
-    matches = closest(key, KNOWN_TOP_LEVEL, n=1)
+    matches = closest(key, UNIVERSAL_KEYS, n=1)
     return matches[0] if matches else None
 
 
@@ -105,6 +108,7 @@ def _near_miss(key: str) -> str | None:
     E,
     "A manifest without apiVersion or kind",
     "kustomize rejects a resource that does not say what it is.",
+    scope="repository",
 )
 def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
     for rel, line, shape in _not_mappings(ctx):
@@ -117,7 +121,7 @@ def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
             fix="Every YAML document a kustomization builds must be one object.",
         )
     for manifest in _manifest_docs(ctx):
-        typos = {_near_miss(key) for key in manifest.body if key not in KNOWN_TOP_LEVEL}
+        typos = {_near_miss(key) for key in manifest.body if key not in UNIVERSAL_KEYS}
         for field in ("apiVersion", "kind"):
             if not text_of(manifest.body.get(field)) and field not in typos:
                 yield ctx.finding(
@@ -133,25 +137,50 @@ def manifest_required_field(ctx: LintContext) -> Iterable[Finding]:
 @rule(
     "manifest-unknown-field",
     E,
-    "An unknown top-level key in a manifest",
-    "A typo such as 'aapiVersion' or 'metdata' makes the API server drop or reject the field.",
+    "A field the object's schema does not have, or a value of the wrong type",
+    "Built-in kinds are checked against Kubernetes' OpenAPI schemas, custom resources against "
+    "the openAPIV3Schema of a CRD in the repository; Flux's server-side apply rejects both "
+    "('field not declared in schema'). A kind without a schema is not checked. A document "
+    "without apiVersion or kind is checked for typos of those keys ('aapiVersion').",
+    scope="repository",
 )
 def manifest_unknown_field(ctx: LintContext) -> Iterable[Finding]:
+    schemas = ctx.schemas
     for manifest in _manifest_docs(ctx):
-        strict = manifest.is_object and manifest.group in STRICT_GROUPS
-        for key in manifest.body:
-            if key in KNOWN_TOP_LEVEL:
-                continue
-            guess = _near_miss(key)
-            if guess is None and not strict:
-                continue
-            hint = f"; did you mean '{guess}'?" if guess else "."
+        if not manifest.is_object:
+            yield from _typos(ctx, manifest)
+            continue
+        if "sops" in manifest.body:
+            continue  # encrypted values are not what the cluster receives
+        for error in schemas.errors(manifest.api_version, manifest.kind, manifest.body):
             yield ctx.finding(
                 "manifest-unknown-field",
                 E,
                 manifest,
-                manifest.body.line_of(key),
-                f"Unknown top-level key '{key}'{hint}",
-                obj=ObjectRef(manifest.kind or "?", manifest.namespace, manifest.name or "?"),
-                fix=f"Rename '{key}' to '{guess}'." if guess else f"Remove '{key}'.",
+                manifest.line_of(*error.path),
+                f"{_where(error.path)}: {error.message} ({manifest.api_version} "
+                f"{manifest.kind} schema).",
+                obj=ObjectRef(manifest.kind, manifest.namespace, manifest.name or "?"),
+                fix="Fix the field name or value; `kubectl explain` shows the schema.",
             )
+
+
+def _typos(ctx: LintContext, manifest: Manifest) -> Iterator[Finding]:
+    for key in manifest.body:
+        guess = _near_miss(key) if key not in UNIVERSAL_KEYS else None
+        if guess is None:
+            continue
+        yield ctx.finding(
+            "manifest-unknown-field",
+            E,
+            manifest,
+            manifest.body.line_of(key),
+            f"Unknown top-level key '{key}'; did you mean '{guess}'?",
+            obj=ObjectRef(manifest.kind or "?", manifest.namespace, manifest.name or "?"),
+            fix=f"Rename '{key}' to '{guess}'.",
+        )
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    return text.lstrip(".") or "(top level)"

@@ -246,17 +246,7 @@ def check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator[
         )
         return
     if unlisted:
-        source = unlisted[0].source
-        file = source.file if source else "?"
-        listing = ctx.kustomization_for(file) or "a kustomization"
-        yield _ref_finding(
-            ctx,
-            rule_id,
-            E,
-            ref,
-            f"{base}; it is defined in {file}, which no kustomization lists.",
-            f"List {file} in {listing}.",
-        )
+        yield _unlisted_finding(ctx, rule_id, ref, base, unlisted)
         return
     guess = ctx.closest(
         ref.name, [n for (k, ns, n) in ctx.producers if k == ref.kind and ns == ref.namespace]
@@ -266,7 +256,11 @@ def check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator[
     if guess:
         yield _ref_finding(ctx, rule_id, severity, ref, message, f"Did you mean '{guess}'?")
         return
-    release = ctx.helm_namespaces.get(ref.namespace or "") if ref.kind == "Secret" else None
+    release = (
+        ctx.helm_namespaces.get(ref.namespace or "")
+        if ref.kind == "Secret" and ref.what != "valuesFrom"  # a release needs them to install
+        else None
+    )
     if release:
         yield _ref_finding(
             ctx,
@@ -285,6 +279,39 @@ def check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator[
         else None
     )
     yield _ref_finding(ctx, rule_id, severity, ref, message, fix)
+
+
+def _unlisted_finding(
+    ctx: LintContext, rule_id: str, ref: Reference, base: str, unlisted: list[Producer]
+) -> Finding:
+    """Defined in a file no kustomization lists: below a path Flux builds, someone forgot to
+    list it (error); elsewhere it is likely applied outside Flux, which lint cannot see."""
+    source = unlisted[0].source
+    file = source.file if source else "?"
+    listing = ctx.kustomization_for(file) or "a kustomization"
+    if any(
+        build.built and (not build.path or file.startswith(f"{build.path}/"))
+        for build in ctx.model.builds
+        if build.owner is not None
+    ):
+        return _ref_finding(
+            ctx,
+            rule_id,
+            E,
+            ref,
+            f"{base}; it is defined in {file}, which no kustomization lists.",
+            f"List {file} in {listing}.",
+        )
+    return _ref_finding(
+        ctx,
+        rule_id,
+        I,
+        ref,
+        f"{base}; it is defined only in {file}, which no Flux Kustomization builds (applied "
+        "outside Flux? not verified offline).",
+        f"If it is applied outside Flux, declare it in glmctl.yaml under lint.external_secrets; "
+        f"else list {file} in {listing}.",
+    )
 
 
 def _check_key(ctx: LintContext, ref: Reference, found: list[Producer]) -> Iterator[Finding]:

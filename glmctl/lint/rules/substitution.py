@@ -36,10 +36,16 @@ SUBSTITUTE_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute"
 def substitute_undefined(ctx: LintContext) -> Iterable[Finding]:
     for build in ctx.model.builds:
         owner = build.owner
-        post = owner.manifest.spec.get("postBuild") if owner else None
-        if owner is None or not isinstance(post, YMap):
+        posts = build.post_builds()
+        if owner is None or not posts:
             continue
-        defined = _substitution_names(ctx, owner, post)
+        defined: set[str] | None = set()
+        for post in posts:
+            names = _substitution_names(ctx, owner, post)
+            if names is None or defined is None:
+                defined = None
+            else:
+                defined |= names
         if defined is None:
             continue
         in_file: dict[str, set[str]] = {}

@@ -24,6 +24,7 @@ from glmctl.lint.rules.kustomize import misspelled_targets
     "Manifests no kustomization reaches",
     "Flux never applies them. Files named in a commented-out entry are deliberate and "
     "not reported.",
+    scope="repository",
 )
 def unreferenced_file(ctx: LintContext) -> Iterable[Finding]:
     reachable = ctx.model.reachable_files
