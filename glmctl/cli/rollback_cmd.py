@@ -52,12 +52,20 @@ def rollback(
     commit: Annotated[
         bool, typer.Option("--commit", help="Commit the edited files with git (never pushes).")
     ] = False,
+    force_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--force-cluster",
+            help="With --undo: also use journal entries too old to record their cluster.",
+        ),
+    ] = False,
 ) -> None:
     """Suspend the lifecycle Kustomization and re-enable the replaced jobs in the repository.
 
     Shows the plan (cluster changes and the file diff), asks before acting (--yes to skip,
     --dry-run to only show), journals every change. Parts already done are reported and
-    skipped, so running it twice is safe. --undo reverses every part.
+    skipped, so running it twice is safe. --undo reverses every part, using only the
+    journal entries recorded on this cluster (not merely this context name).
     """
     from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
     from glmctl.cli._runbook_runner import load_profile
@@ -81,6 +89,7 @@ def rollback(
         "rollback",
         *global_flags(run),
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
+        *(["--force-cluster"] if force_cluster else []),
     ]
     with Cluster.from_options(run.options) as cluster:
         options = rb.RollbackOptions(
@@ -92,7 +101,7 @@ def rollback(
             dependents=dependents,
         )
         planned = (
-            rb.plan_undo(cluster, profile, options, journal)
+            rb.plan_undo(cluster, profile, options, journal, force_cluster=force_cluster)
             if undo
             else rb.plan_rollback(cluster, profile, options)
         )

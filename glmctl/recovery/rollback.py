@@ -32,6 +32,7 @@ from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
+    from glmctl.cluster.identity import ClusterIdentity
     from glmctl.config import Profile
     from glmctl.journal import BeforeRecord, Journal
     from glmctl.repo.kustomize_edit import EditResult, HealthCheck
@@ -246,13 +247,38 @@ def plan_rollback(
 # --------------------------------------------------------------------------- undo
 
 
-def rollback_records(journal: Journal, context: str | None) -> list[BeforeRecord]:
-    """Every before-record of past rollbacks against ``context``, newest entry first."""
-    records: list[BeforeRecord] = []
+def rollback_records(
+    journal: Journal, context: str | None, here: ClusterIdentity, *, force_cluster: bool = False
+) -> list[BeforeRecord]:
+    """Every before-record of past rollbacks of this cluster, newest entry first.
+
+    An entry counts when it recorded this cluster (whatever its context name). Entries of
+    the same context name that recorded another cluster are never used: when they are all
+    there is, this refuses (exit 2) rather than undo what glmctl never did here. Entries
+    older than the cluster identity are refused unless ``force_cluster``.
+    """
+    from glmctl.journal import require_same_cluster
+
+    ours: list[str] = []
+    foreign: list[tuple[str, ClusterIdentity | None]] = []
     for summary in reversed(journal.list()):
-        if summary.command_name != ROLLBACK_COMMAND or summary.context != context:
+        if summary.command_name != ROLLBACK_COMMAND:
             continue
-        records.extend(reversed(journal.get(summary.id).before))
+        if summary.cluster is not None and summary.cluster.same_cluster(here):
+            ours.append(summary.id)
+        elif summary.context == context:
+            if summary.cluster is None and force_cluster:
+                ours.append(summary.id)
+            else:
+                foreign.append((summary.id, summary.cluster))
+    unknown = [entry for entry in foreign if entry[1] is None]
+    if unknown:
+        require_same_cluster(unknown[0][0], None, here, force=force_cluster)
+    if foreign and not ours:
+        require_same_cluster(foreign[0][0], foreign[0][1], here, force=False)
+    records: list[BeforeRecord] = []
+    for entry_id in ours:
+        records.extend(reversed(journal.get(entry_id).before))
     return records
 
 
@@ -342,12 +368,21 @@ def resume_patch(current: Obj, recorded: Obj | None) -> Obj:
 
 
 def plan_undo(
-    cluster: Cluster, profile: Profile, options: RollbackOptions, journal: Journal
+    cluster: Cluster,
+    profile: Profile,
+    options: RollbackOptions,
+    journal: Journal,
+    *,
+    force_cluster: bool = False,
 ) -> PlannedRollback:
-    """Reverse every part of the rollback: files first, then resume in dependsOn order."""
+    """Reverse every part of this cluster's rollback: files first, then resume in dependsOn
+    order. Journal entries recorded on another cluster are refused (``rollback_records``)."""
+    from glmctl.cluster.identity import identify
     from glmctl.repo.kustomize_edit import disable_resources, remove_health_checks
 
-    records = rollback_records(journal, cluster.context_name)
+    records = rollback_records(
+        journal, cluster.context_name, identify(cluster), force_cluster=force_cluster
+    )
     changes = _FileEdits(options.repo)
     entries = [job.file for job in profile.jobs.replaced]
 
