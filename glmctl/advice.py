@@ -92,3 +92,43 @@ def for_flux_object(obj: dict[str, Any]) -> Advice | None:
 def is_progressing(state: Readiness) -> bool:
     """Still being worked on: reconciling or its spec not yet observed, and not stalled."""
     return bool((state.reconciling or state.stale) and not state.stalled)
+
+
+def after_rollback(outpost: dict[str, Any] | None, suspended: set[str]) -> Advice:
+    """What to run once a rollback's edit is pushed: have Flux apply the Kustomization
+    that applies the re-enabled jobs (``outpost``, found by its ``spec.path``) — never
+    ``glmctl monitor``, which would wait on the lifecycle Kustomization just suspended.
+
+    ``suspended`` names the Kustomizations suspended now (in ``outpost``'s namespace). A
+    dependency on one of them holds ``outpost`` back: Flux applies nothing while a
+    dependency's generation is not reconciled (DependencyNotReady), so that is said instead
+    of a command that cannot reach its promise.
+    """
+    if outpost is None:
+        return Advice(
+            "flux get kustomizations -A",
+            "no Flux Kustomization in the lifecycle's namespace applies the outpost-config "
+            "directory; find the one that does",
+        )
+    metadata = outpost.get("metadata") or {}
+    name, namespace = str(metadata.get("name", "")), str(metadata.get("namespace", ""))
+    if name in suspended:
+        return Advice(
+            f"kubectl get kustomization {name} -n {namespace}",
+            f"Kustomization {name} is suspended too (--dependents), so Flux applies nothing "
+            "until `glmctl rollback --undo`; its state",
+        )
+    from glmctl.cluster.flux import depends_on
+
+    held = [dep for dep_ns, dep in depends_on(outpost) if dep_ns == namespace and dep in suspended]
+    if held:
+        return Advice(
+            f"kubectl get kustomization {name} -n {namespace}",
+            f"Kustomization {name} waits on the suspended {held[0]} it depends on, so Flux "
+            "applies nothing (DependencyNotReady) until that dependsOn entry is removed from "
+            "its file and pushed, or `glmctl rollback --undo` resumes it; its state",
+        )
+    return Advice(
+        f"flux reconcile kustomization {name} -n {namespace} --with-source",
+        f"Flux applies the re-enabled jobs through Kustomization {name}",
+    )

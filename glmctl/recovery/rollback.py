@@ -31,6 +31,7 @@ from glmctl.plan import Plan, PlanItem, dependency_order, object_item
 from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
 
 if TYPE_CHECKING:
+    from glmctl.advice import Advice
     from glmctl.cluster.client import Cluster
     from glmctl.cluster.identity import ClusterIdentity
     from glmctl.config import Profile
@@ -242,6 +243,29 @@ def plan_rollback(
     items.extend(changes.items)
     plan = Plan(ROLLBACK_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs))
     return PlannedRollback(plan, changes.edits, tuple(changes.files))
+
+
+def next_after_rollback(cluster: Cluster, profile: Profile) -> Advice:
+    """The next step once the rollback's edit is pushed (:func:`glmctl.advice.after_rollback`),
+    from one list of the Kustomizations: the one whose ``spec.path`` is the outpost-config
+    directory (it applies the re-enabled jobs) and which are suspended now."""
+    from glmctl.advice import after_rollback
+
+    directory = posixpath.normpath(posixpath.dirname(profile.repo.outpost_kustomization))
+    found = cluster.list(resources.KUSTOMIZATION, profile.flux.lifecycle_kustomization.namespace)
+    outpost = next(
+        (
+            obj
+            for obj in found
+            if (path := str((obj.get("spec") or {}).get("path") or ""))
+            and posixpath.normpath(path).lstrip("/") == directory
+        ),
+        None,
+    )
+    suspended = {
+        str((obj.get("metadata") or {}).get("name")) for obj in found if flux.is_suspended(obj)
+    }
+    return after_rollback(outpost, suspended)
 
 
 # --------------------------------------------------------------------------- undo
