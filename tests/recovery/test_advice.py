@@ -145,3 +145,67 @@ def test_after_rollback_a_dependency_on_the_suspended_lifecycle_is_said_not_foll
     command = step.rsplit("its state: ", 1)[1]
     code, out, _ = kubectl(healthy, *command.split()[1:])
     assert code == 0 and "is not ready" in out
+
+
+BINDING = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: gitops-lifecycle-management-service-discovery
+  labels:
+    app.kubernetes.io/name: gitops-lifecycle-management
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: gitops-lifecycle-management-service-discovery
+subjects:
+  - kind: ServiceAccount
+    name: gitops-lifecycle-management
+    namespace: flux-system
+"""
+
+
+def verify_rbac_hint(run_cli: Run, handle: SimHandle) -> str:
+    done = run_cli(["-o", "json", "verify", "--kubeconfig", str(handle.kubeconfig_path)])
+    [step] = [s for s in json.loads(done.stdout)["steps"] if s["id"] == "service_account_rbac"]
+    hint = str(step.get("hint") or "")
+    return hint.split("`")[1]  # the first command quoted in the hint
+
+
+def test_service_discovery_once_the_binding_exists_old_forbidden_lines_do_not_decide(
+    run_cli: Run, start_sim: Callable[..., SimHandle], kubectl: Kubectl, tmp_path: Path
+) -> None:
+    from glmctl.sim.scenario import load_scenario
+
+    handle = start_sim(load_scenario("service-discovery-rbac-missing"), controllers=[])
+    before = troubleshoot_diagnosis(run_cli, handle, "service-discovery")
+    assert "may not list services" in before["summary"]
+    hint_command = verify_rbac_hint(run_cli, handle)
+    # the advice's promised state: the binding exists again (as the chart/Flux creates it)
+    manifest = tmp_path / "binding.yaml"
+    manifest.write_text(BINDING)
+    code, _, err = kubectl(handle, "apply", "-f", str(manifest))
+    assert code == 0, err
+
+    after = troubleshoot_diagnosis(run_cli, handle, "service-discovery")
+
+    assert after["status"] == "pass", after  # the 2025 "forbidden" lines are history now
+    assert "Nothing wrong found" in after["summary"]
+    # verify's hint finds the binding now that it is there
+    assert hint_command.startswith("kubectl get clusterrolebinding -l ")
+    code, out, err = kubectl(handle, *hint_command.split()[1:])
+    assert code == 0, err
+    assert "gitops-lifecycle-management-service-discovery" in out
+
+
+def test_verify_rbac_hint_finds_the_binding_on_a_healthy_cluster(
+    run_cli: Run, start_sim: Callable[..., SimHandle], kubectl: Kubectl
+) -> None:
+    from glmctl.sim.scenario import load_scenario
+
+    rbac_missing = start_sim(load_scenario("service-discovery-rbac-missing"), controllers=[])
+    command = verify_rbac_hint(run_cli, rbac_missing)
+    healthy = start_sim(load_scenario("healthy"), controllers=[])
+    code, out, err = kubectl(healthy, *command.split()[1:])
+    assert code == 0, err
+    assert "gitops-lifecycle-management-service-discovery" in out
