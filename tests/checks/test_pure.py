@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from glmctl.steps._text import (
-    line_time,
     DEFAULT_ERROR_PATTERNS,
     closest_names,
     did_you_mean,
     error_lines,
+    line_time,
     pod_problem,
 )
 from glmctl.steps.flux import problem
