@@ -272,14 +272,21 @@ def next_after_rollback(cluster: Cluster, profile: Profile) -> Advice:
 
 
 def rollback_records(
-    journal: Journal, context: str | None, here: ClusterIdentity, *, force_cluster: bool = False
+    journal: Journal,
+    context: str | None,
+    here: ClusterIdentity,
+    *,
+    force_cluster: bool = False,
+    annotated_here: bool = False,
 ) -> list[BeforeRecord]:
     """Every before-record of past rollbacks of this cluster, newest entry first.
 
     An entry counts when it recorded this cluster (whatever its context name). Entries of
     the same context name that recorded another cluster are never used: when they are all
-    there is, this refuses (exit 2) rather than undo what glmctl never did here. Entries
-    older than the cluster identity are refused unless ``force_cluster``.
+    there is, this refuses (exit 2) rather than undo what glmctl never did here, unless a
+    Kustomization here carries glmctl's suspended-by annotation (``annotated_here``: the
+    undo then acts on that, from no entry). Entries older than the cluster identity are
+    refused unless ``force_cluster``.
     """
     from glmctl.journal import require_same_cluster
 
@@ -298,7 +305,7 @@ def rollback_records(
     unknown = [entry for entry in foreign if entry[1] is None]
     if unknown:
         require_same_cluster(unknown[0][0], None, here, force=force_cluster)
-    if foreign and not ours:
+    if foreign and not ours and not annotated_here:
         require_same_cluster(foreign[0][0], foreign[0][1], here, force=False)
     records: list[BeforeRecord] = []
     for entry_id in ours:
@@ -404,8 +411,23 @@ def plan_undo(
     from glmctl.cluster.identity import identify
     from glmctl.repo.kustomize_edit import disable_resources, remove_health_checks
 
+    ref = profile.flux.lifecycle_kustomization
+    candidates = _kustomizations(cluster, profile, dependents=False)
+    for name in profile.flux.dependents:
+        obj = cluster.get_or_none(resources.KUSTOMIZATION, name, ref.namespace)
+        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
+        if obj is not None and SUSPENDED_BY in annotations:
+            candidates.append(obj)
     records = rollback_records(
-        journal, cluster.context_name, identify(cluster), force_cluster=force_cluster
+        journal,
+        cluster.context_name,
+        identify(cluster),
+        force_cluster=force_cluster,
+        annotated_here=any(
+            flux.is_suspended(obj)
+            and SUSPENDED_BY in ((obj.get("metadata") or {}).get("annotations") or {})
+            for obj in candidates
+        ),
     )
     changes = _FileEdits(options.repo)
     entries = [job.file for job in profile.jobs.replaced]
@@ -430,13 +452,6 @@ def plan_undo(
         changes.add("remove-health-checks", flux_file, undo_checks, "remove health checks")
 
     items = list(changes.items)
-    ref = profile.flux.lifecycle_kustomization
-    candidates = _kustomizations(cluster, profile, dependents=False)
-    for name in profile.flux.dependents:
-        obj = cluster.get_or_none(resources.KUSTOMIZATION, name, ref.namespace)
-        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
-        if obj is not None and SUSPENDED_BY in annotations:
-            candidates.append(obj)
     notes: list[str] = []
     for obj in dependency_order(candidates):
         if not flux.is_suspended(obj):

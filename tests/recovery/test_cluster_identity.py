@@ -101,3 +101,27 @@ def test_an_entry_older_than_cluster_identity_needs_force_cluster(
 
     assert forced.exit_code == 0, forced.stderr
     assert not kustomization(healthy, LIFECYCLE)["spec"].get("suspend")
+
+
+def test_undo_of_glmctls_own_suspend_here_ignores_another_clusters_entry(
+    run_cli: Run,
+    healthy: SimHandle,
+    other_suspended: SimHandle,
+    in_repo: Path,
+    kube_args: Args,
+    kubectl: Callable[..., tuple[int, str, str]],
+) -> None:
+    done = run_cli(["rollback", "--yes", *kube_args(healthy)])
+    assert done.exit_code == 0, done.stderr
+    # suspended here by glmctl rollback run elsewhere (another journal): its annotation says so
+    code, _, err = kubectl(
+        other_suspended, "annotate", "kustomization", LIFECYCLE, "-n", "flux-system",
+        "glmctl.io/suspended-by=ops",
+    )  # fmt: skip
+    assert code == 0, err
+
+    undone = run_cli(["rollback", "--undo", "--yes", *kube_args(other_suspended)])
+
+    assert undone.exit_code == 0, undone.stdout + undone.stderr
+    assert not kustomization(other_suspended)["spec"].get("suspend")
+    assert kustomization(healthy)["spec"]["suspend"] is True  # the other cluster untouched
