@@ -49,15 +49,16 @@ def identify(cluster: Cluster) -> ClusterIdentity:
     """This connection's cluster: server URL, CA fingerprint, flux-system namespace UID.
 
     The namespace is read with one GET; when it is missing or forbidden the UID is left
-    out and the URL and CA alone identify the cluster.
+    out and the URL and CA alone identify the cluster. A server that does not answer is
+    an error like any other (it stops the command, exit 3 or 4).
     """
     from glmctl.cluster import resources
-    from glmctl.errors import GlmctlError
+    from glmctl.errors import Forbidden
 
     uid: str | None = None
     try:
         namespace = cluster.get_or_none(resources.NAMESPACE, FLUX_NAMESPACE)
-    except GlmctlError:
+    except Forbidden:
         namespace = None
     if namespace is not None:
         uid = str((namespace.get("metadata") or {}).get("uid") or "") or None
