@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from glmctl.cluster.identity import ClusterIdentity
 from glmctl.errors import ConfigError, UsageError
 
 STATE_DIR_ENV = "GLMCTL_STATE_DIR"
@@ -108,6 +109,9 @@ class _EntryFile(BaseModel):
     finished_at: str | None = None
     outcome: str | None = None
     context: str | None = None
+    cluster: ClusterIdentity | None = None
+    """The cluster changed (URL, CA, flux-system UID); None in entries written before it
+    was recorded."""
     command: list[str]
     command_name: str
     user: str = ""
@@ -130,6 +134,7 @@ class EntrySummary:
     command_name: str
     planned: int
     done: int
+    cluster: ClusterIdentity | None = None
 
 
 class JournalEntry:
@@ -158,6 +163,10 @@ class JournalEntry:
     @property
     def context(self) -> str | None:
         return self._data.context
+
+    @property
+    def cluster(self) -> ClusterIdentity | None:
+        return self._data.cluster
 
     @property
     def command(self) -> tuple[str, ...]:
@@ -235,6 +244,7 @@ class JournalEntry:
             command_name=self.command_name,
             planned=len(self._data.plan),
             done=sum(1 for progress in self._data.progress.values() if progress.done),
+            cluster=self.cluster,
         )
 
     def to_json_data(self) -> dict[str, Any]:
@@ -279,6 +289,7 @@ class Journal:
         plan: Sequence[PlannedChange],
         *,
         command_name: str | None = None,
+        cluster: ClusterIdentity | None = None,
     ) -> JournalEntry:
         """Open and durably write a new entry; do this before the first mutation.
 
@@ -294,6 +305,7 @@ class Journal:
             id=entry_id,
             started_at=_now_iso(),
             context=context,
+            cluster=cluster,
             command=list(command),
             command_name=command_name or command_word(command),
             user=_user(),
@@ -326,15 +338,24 @@ class Journal:
             hint="Give more of the id; `glmctl journal list` shows them.",
         )
 
-    def latest_incomplete(self, command_name: str, *, context: str | None) -> JournalEntry | None:
-        """The newest unfinished entry of ``command_name`` against the same kubeconfig context:
-        work a re-run should complete. An interrupted run on another cluster says nothing
-        about this one."""
+    def latest_incomplete(
+        self,
+        command_name: str,
+        *,
+        context: str | None,
+        cluster: ClusterIdentity | None = None,
+    ) -> JournalEntry | None:
+        """The newest unfinished entry of ``command_name`` against the same kubeconfig context
+        (and, where both are recorded, the same cluster): work a re-run should complete. An
+        interrupted run on another cluster says nothing about this one."""
         for entry in reversed(self._entries()):
             if (
                 entry.status == "incomplete"
                 and entry.command_name == command_name
                 and entry.context == context
+                and (
+                    entry.cluster is None or cluster is None or entry.cluster.same_cluster(cluster)
+                )
             ):
                 return entry
         return None
@@ -352,6 +373,31 @@ class Journal:
             except ConfigError as error:
                 log.warning("skipping journal file: %s", error.message)
         return entries
+
+
+FORCE_CLUSTER_OPTION = "--force-cluster"
+
+
+def require_same_cluster(
+    entry_id: str, recorded: ClusterIdentity | None, here: ClusterIdentity, *, force: bool
+) -> None:
+    """Refuse (exit 2, one sentence) to act here on an entry recorded for another cluster;
+    an entry without a recorded cluster is accepted only with ``--force-cluster``."""
+    if recorded is None:
+        if force:
+            return
+        raise UsageError(
+            f"journal entry {entry_id} does not record which cluster it changed (it is older "
+            f"than glmctl's cluster identity), so it may not be this one ({here.describe()}).",
+            hint=f"If you are sure it is, pass {FORCE_CLUSTER_OPTION}.",
+        )
+    if not recorded.same_cluster(here):
+        raise UsageError(
+            f"journal entry {entry_id} was recorded on another cluster, "
+            f"{recorded.describe()}, not this one, {here.describe()}, "
+            "even if the context name is the same.",
+            hint="Run it against the cluster the entry names (--context / --kubeconfig).",
+        )
 
 
 def default_journal_dir() -> Path:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from glmctl.advice import is_progressing
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
 from glmctl.errors import CrdNotInstalled, NotFound
@@ -153,39 +154,23 @@ class StatusReport:
 
 
 def next_step(node: FluxNode) -> NextStep | None:
-    """The command for one object: resume a suspended one, follow one still progressing,
-    troubleshoot a failed HelmRelease, describe anything else that failed."""
-    kind = node.kind.lower()
-    where = f"{node.kind}/{node.name}"
-    if node.suspended:
-        if node.suspend_note:
-            return NextStep(
-                "glmctl rollback --undo",
-                f"{where} was {node.suspend_note}; --undo resumes it",
-                node.ref,
-            )
-        return NextStep(
-            f"flux resume {kind} {node.name} -n {node.namespace}",
-            f"{where} is suspended: Flux does not reconcile it",
-            node.ref,
-        )
-    if node.ready:
-        return None
+    """The command for one object, from :mod:`glmctl.advice` (the one source of advice
+    that troubleshoot uses too); a missing object gets a status-specific step."""
+    from glmctl.advice import for_flux_state
+
     if not node.found:
         return _missing_step(node)
-    if node.progressing or node.status == "Unknown":
-        return NextStep("glmctl monitor", f"{where} is still reconciling", node.ref)
-    if node.kind == "HelmRelease":
-        return NextStep(
-            "glmctl troubleshoot helmrelease",
-            f"{where} failed: {node.reason or node.status}",
-            node.ref,
-        )
-    return NextStep(
-        f"kubectl describe {kind} {node.name} -n {node.namespace}",
-        f"{where} failed: {node.reason or node.status}",
-        node.ref,
+    advice = for_flux_state(
+        node.kind,
+        node.name,
+        node.namespace,
+        suspended=node.suspended,
+        suspend_note=node.suspend_note,
+        ready=node.ready,
+        progressing=node.progressing or node.status == "Unknown",
+        failure=node.reason or node.status,
     )
+    return None if advice is None else NextStep(advice.command, advice.why, node.ref)
 
 
 def lifecycle_namespaces(cluster: Cluster, profile: Profile) -> list[str]:
@@ -317,7 +302,7 @@ def _node(kind: str, obj: Obj, relation: str) -> FluxNode:
         created=str(metadata.get("creationTimestamp") or ""),
         last_transition=str(ready_condition.get("lastTransitionTime") or ""),
         suspend_note=flux.suspend_note(obj),
-        progressing=(state.reconciling or state.stale) and not state.stalled,
+        progressing=is_progressing(state),
     )
 
 

@@ -62,12 +62,14 @@ def run_plan(
 ) -> Execution:
     """Resume an interrupted run's progress, print the plan, then confirm and carry it out."""
     from glmctl.cli._output import require_output
+    from glmctl.cluster.identity import identify
     from glmctl.recovery.execute import carry_out, resume_plan
     from glmctl.render.plan import print_execution, print_plan
 
     require_output(run, command_name)
     context = cluster.context_name if cluster is not None else None
-    plan, interrupted = resume_plan(plan, journal, command_name, context)
+    identity = identify(cluster) if cluster is not None else None
+    plan, interrupted = resume_plan(plan, journal, command_name, context, identity)
     console = person_console(run)
     print_plan(console, plan)
     execution = carry_out(
@@ -82,6 +84,7 @@ def run_plan(
         confirm=terminal_confirm(run, question),
         file_edits=file_edits,
         interrupted=interrupted,
+        identity=identity,
     )
     print_execution(console, execution)
     return execution

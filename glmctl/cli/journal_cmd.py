@@ -51,6 +51,7 @@ def list_entries(ctx: typer.Context) -> None:
         ),
         Column("COMMAND", lambda row: " ".join(row.command)),
         Column("CONTEXT", lambda row: row.context or "-"),
+        Column("CLUSTER", lambda row: row.cluster.server if row.cluster else "-"),
         Column("DONE", lambda row: f"{row.done}/{row.planned}"),
     ]
     show_list(
@@ -93,29 +94,45 @@ def restore(
     force: Annotated[
         bool, typer.Option("--force", help="Allow a plan of more than 50 objects.")
     ] = False,
+    force_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--force-cluster",
+            help="Restore an entry too old to record its cluster onto this one.",
+        ),
+    ] = False,
 ) -> None:
     """Re-create the objects an entry deleted, from their recorded manifests.
 
     Server-set fields are stripped; objects that exist again are left alone; Secrets
-    (recorded with values redacted) cannot be restored. Shows the plan and asks first
+    (recorded with values redacted) cannot be restored. An entry recorded on another
+    cluster is refused, even under the same context name. Shows the plan and asks first
     (--yes to skip, --dry-run to only show).
     """
     from glmctl.cli._recovery_support import finish, global_flags, run_plan
     from glmctl.cluster.client import Cluster
-    from glmctl.journal import Journal
+    from glmctl.cluster.identity import identify
+    from glmctl.journal import Journal, require_same_cluster
     from glmctl.recovery.restore import RESTORE_COMMAND, plan_restore
 
     run = _run_context(ctx)
     journal = Journal()
     entry = journal.get(entry_id)
     with Cluster.from_options(run.options) as cluster:
+        require_same_cluster(entry.id, entry.cluster, identify(cluster), force=force_cluster)
         plan = plan_restore(cluster, entry)
         execution = run_plan(
             run,
             plan,
             cluster,
             journal=journal,
-            command=["journal", "restore", entry.id, *global_flags(run)],
+            command=[
+                "journal",
+                "restore",
+                entry.id,
+                *global_flags(run),
+                *(["--force-cluster"] if force_cluster else []),
+            ],
             command_name=RESTORE_COMMAND,
             question="Re-create these objects?",
             force=force,
@@ -142,6 +159,7 @@ def _print_entry(entry: JournalEntry, run: RunContext) -> None:
         ("entry", entry.id),
         ("command", " ".join(entry.command)),
         ("context", entry.context or "-"),
+        ("cluster", entry.cluster.describe() if entry.cluster else "not recorded"),
         ("started", entry.started_at),
         ("status", status),
     ):

@@ -10,6 +10,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from glmctl.advice import Advice
+
 
 def register(app: typer.Typer) -> None:
     """Add ``rollback`` to ``app``."""
@@ -52,12 +54,20 @@ def rollback(
     commit: Annotated[
         bool, typer.Option("--commit", help="Commit the edited files with git (never pushes).")
     ] = False,
+    force_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--force-cluster",
+            help="With --undo: also use journal entries too old to record their cluster.",
+        ),
+    ] = False,
 ) -> None:
     """Suspend the lifecycle Kustomization and re-enable the replaced jobs in the repository.
 
     Shows the plan (cluster changes and the file diff), asks before acting (--yes to skip,
     --dry-run to only show), journals every change. Parts already done are reported and
-    skipped, so running it twice is safe. --undo reverses every part.
+    skipped, so running it twice is safe. --undo reverses every part, using only the
+    journal entries recorded on this cluster (not merely this context name).
     """
     from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
     from glmctl.cli._runbook_runner import load_profile
@@ -81,6 +91,7 @@ def rollback(
         "rollback",
         *global_flags(run),
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
+        *(["--force-cluster"] if force_cluster else []),
     ]
     with Cluster.from_options(run.options) as cluster:
         options = rb.RollbackOptions(
@@ -92,7 +103,7 @@ def rollback(
             dependents=dependents,
         )
         planned = (
-            rb.plan_undo(cluster, profile, options, journal)
+            rb.plan_undo(cluster, profile, options, journal, force_cluster=force_cluster)
             if undo
             else rb.plan_rollback(cluster, profile, options)
         )
@@ -106,6 +117,7 @@ def rollback(
             question="Undo the rollback as planned?" if undo else "Roll back as planned?",
             file_edits=planned.edits,
         )
+        follow = None if undo else rb.next_after_rollback(cluster, profile)
     files_changed = any(
         outcome.result == "done" and outcome.item.action == "edit-file"
         for outcome in execution.outcomes
@@ -122,7 +134,7 @@ def rollback(
         if commit:
             committed = rb.git_commit(root, planned.files, rb.commit_message(undo, profile, reason))
             console.print(f"Committed {committed} (not pushed).")
-        _next_steps(console, undo=undo, committed=committed is not None)
+        _next_steps(console, follow, committed=committed is not None)
     finish(run, execution, committed=committed)
 
 
@@ -143,11 +155,16 @@ def _flags(
     return [*flags, "--reason", reason] if reason else flags
 
 
-def _next_steps(console: Console, *, undo: bool, committed: bool) -> None:
-    """What the operator does next: the cluster only sees the edit once it is pushed."""
+def _next_steps(console: Console, follow: Advice | None, *, committed: bool) -> None:
+    """What the operator does next: the cluster only sees the edit once it is pushed. After
+    an undo, ``glmctl monitor`` follows the resumed lifecycle; after a rollback, ``follow``
+    (never monitor: it would wait on the Kustomization just suspended)."""
     steps = [] if committed else ["commit the change: git commit (or rerun with --commit)"]
     steps.append("push it: git push")
-    steps.append("follow Flux applying it: glmctl monitor")
+    if follow is None:
+        steps.append("follow Flux applying it: glmctl monitor")
+    else:
+        steps.append(f"{follow.why}: {follow.command}")
     console.print("Next steps:", style="bold")
     for number, step in enumerate(steps, start=1):
         console.print(f"  {number}. {step}", markup=False)

@@ -306,6 +306,29 @@ class Cluster:
         """The API server URL."""
         return str(self._api_client.configuration.host or self._source.server)
 
+    def ca_fingerprint(self) -> str | None:
+        """SHA-256 (hex) of the first CA certificate this connection trusts, None without
+        one (plain HTTP, or the system's CAs)."""
+        import hashlib
+        import ssl
+
+        path = self._api_client.configuration.ssl_ca_cert
+        if not path:
+            return None
+        try:
+            text = Path(str(path)).read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return None
+        end = "-----END CERTIFICATE-----"
+        first = text.split(end, 1)[0]
+        if "-----BEGIN CERTIFICATE-----" not in first:
+            return None
+        try:
+            der = ssl.PEM_cert_to_DER_cert(first[first.index("-----BEGIN") :] + end + "\n")
+        except ValueError:
+            return None
+        return hashlib.sha256(der).hexdigest()
+
     @property
     def request_count(self) -> int:
         """HTTP requests sent so far (retries included): benchmarks report it."""

@@ -286,6 +286,10 @@ def parameter_names(spec: StepSpec) -> list[str]:
     ]
 
 
+def _journal_cluster(identity: Any) -> m.JournalCluster | None:
+    return None if identity is None else m.JournalCluster(**identity.model_dump())
+
+
 def journal_list(summaries: Sequence[EntrySummary]) -> m.JournalEntryList:
     return m.JournalEntryList(
         items=[
@@ -295,6 +299,7 @@ def journal_list(summaries: Sequence[EntrySummary]) -> m.JournalEntryList:
                 outcome=summary.outcome,
                 command=list(summary.command),
                 context=summary.context,
+                cluster=_journal_cluster(summary.cluster),
                 started_at=m.parse_time(summary.started_at),
                 finished_at=m.parse_time(summary.finished_at),
                 planned=summary.planned,
@@ -315,6 +320,7 @@ def journal_entry(entry: StoredEntry) -> m.JournalEntry:
         command=list(entry.command),
         command_name=entry.command_name,
         context=entry.context,
+        cluster=_journal_cluster(entry.cluster),
         user=str(stored.get("user", "")),
         started_at=m.parse_time(entry.started_at),
         finished_at=m.parse_time(entry.finished_at),

@@ -390,12 +390,23 @@ class StepList(Document):
 # -- journal ------------------------------------------------------------------------------
 
 
+class JournalCluster(Model):
+    """The cluster an entry changed: undo and restore act only on that cluster."""
+
+    server: str
+    ca_sha256: str | None = None
+    flux_namespace_uid: str | None = None
+
+
 class JournalSummary(Model):
     id: str
     status: Literal["incomplete", "finished"]
     outcome: str | None
     command: list[str]
     context: str | None
+    cluster: JournalCluster | None = Field(
+        default=None, description="None for entries older than glmctl's cluster identity."
+    )
     started_at: Timestamp | None
     finished_at: Timestamp | None
     planned: int
@@ -440,6 +451,7 @@ class JournalEntry(Document):
     command: list[str]
     command_name: str
     context: str | None
+    cluster: JournalCluster | None = None
     user: str
     started_at: Timestamp | None
     finished_at: Timestamp | None

@@ -31,6 +31,7 @@ from glmctl.plan import Plan, PlanItem, check_bound
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
+    from glmctl.cluster.identity import ClusterIdentity
     from glmctl.journal import Journal, JournalEntry, PlannedChange
     from glmctl.repo.kustomize_edit import EditResult
 
@@ -81,14 +82,18 @@ class StoppedHalfway(GlmctlError):
 
 
 def resume_plan(
-    plan: Plan, journal: Journal, command_name: str, context: str | None
+    plan: Plan,
+    journal: Journal,
+    command_name: str,
+    context: str | None,
+    identity: ClusterIdentity | None = None,
 ) -> tuple[Plan, JournalEntry | None]:
     """Mark items an interrupted run of the same command already did as "already".
 
     Only items still planned now are affected; what the interrupted run did not get to is
     planned afresh from the current state, so the re-run completes the work.
     """
-    entry = journal.latest_incomplete(command_name, context=context)
+    entry = journal.latest_incomplete(command_name, context=context, cluster=identity)
     if entry is None:
         return plan, None
     done = {change.id for change in entry.plan if entry.progress(change.id).done}
@@ -118,11 +123,13 @@ def carry_out(
     confirm: Callable[[Plan], bool],
     file_edits: Mapping[str, FileEdit] | None = None,
     interrupted: JournalEntry | None = None,
+    identity: ClusterIdentity | None = None,
 ) -> Execution:
     """Run ``plan`` (already printed by the caller) under the rules in the module docstring.
 
     ``confirm`` asks the operator and returns their answer; it is not called with
     ``yes``. ``file_edits`` maps each ``edit-file`` item's id to the pure edit to apply.
+    ``identity`` is the cluster the entry is bound to (looked up here when not given).
     """
     edits = dict(file_edits or {})
     already = tuple(
@@ -139,7 +146,13 @@ def carry_out(
     if not yes and not confirm(plan):
         return Execution(plan, already, declined=True)
     context = cluster.context_name if cluster is not None else None
-    entry = journal.begin(context, command, _planned_changes(plan), command_name=command_name)
+    if identity is None and cluster is not None:
+        from glmctl.cluster.identity import identify
+
+        identity = identify(cluster)
+    entry = journal.begin(
+        context, command, _planned_changes(plan), command_name=command_name, cluster=identity
+    )
     outcomes = list(already)
     versions: dict[str, str] = {}
     for item in plan.todo:

@@ -31,7 +31,9 @@ from glmctl.plan import Plan, PlanItem, dependency_order, object_item
 from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
 
 if TYPE_CHECKING:
+    from glmctl.advice import Advice
     from glmctl.cluster.client import Cluster
+    from glmctl.cluster.identity import ClusterIdentity
     from glmctl.config import Profile
     from glmctl.journal import BeforeRecord, Journal
     from glmctl.repo.kustomize_edit import EditResult, HealthCheck
@@ -243,16 +245,71 @@ def plan_rollback(
     return PlannedRollback(plan, changes.edits, tuple(changes.files))
 
 
+def next_after_rollback(cluster: Cluster, profile: Profile) -> Advice:
+    """The next step once the rollback's edit is pushed (:func:`glmctl.advice.after_rollback`),
+    from one list of the Kustomizations: the one whose ``spec.path`` is the outpost-config
+    directory (it applies the re-enabled jobs) and which are suspended now."""
+    from glmctl.advice import after_rollback
+
+    directory = posixpath.normpath(posixpath.dirname(profile.repo.outpost_kustomization))
+    found = cluster.list(resources.KUSTOMIZATION, profile.flux.lifecycle_kustomization.namespace)
+    outpost = next(
+        (
+            obj
+            for obj in found
+            if (path := str((obj.get("spec") or {}).get("path") or ""))
+            and posixpath.normpath(path).lstrip("/") == directory
+        ),
+        None,
+    )
+    suspended = {
+        str((obj.get("metadata") or {}).get("name")) for obj in found if flux.is_suspended(obj)
+    }
+    return after_rollback(outpost, suspended)
+
+
 # --------------------------------------------------------------------------- undo
 
 
-def rollback_records(journal: Journal, context: str | None) -> list[BeforeRecord]:
-    """Every before-record of past rollbacks against ``context``, newest entry first."""
-    records: list[BeforeRecord] = []
+def rollback_records(
+    journal: Journal,
+    context: str | None,
+    here: ClusterIdentity,
+    *,
+    force_cluster: bool = False,
+    annotated_here: bool = False,
+) -> list[BeforeRecord]:
+    """Every before-record of past rollbacks of this cluster, newest entry first.
+
+    An entry counts when it recorded this cluster (whatever its context name). Entries of
+    the same context name that recorded another cluster are never used: when they are all
+    there is, this refuses (exit 2) rather than undo what glmctl never did here, unless a
+    Kustomization here carries glmctl's suspended-by annotation (``annotated_here``: the
+    undo then acts on that, from no entry). Entries older than the cluster identity are
+    refused unless ``force_cluster``.
+    """
+    from glmctl.journal import require_same_cluster
+
+    ours: list[str] = []
+    foreign: list[tuple[str, ClusterIdentity | None]] = []
     for summary in reversed(journal.list()):
-        if summary.command_name != ROLLBACK_COMMAND or summary.context != context:
+        if summary.command_name != ROLLBACK_COMMAND:
             continue
-        records.extend(reversed(journal.get(summary.id).before))
+        if summary.cluster is not None and summary.cluster.same_cluster(here):
+            ours.append(summary.id)
+        elif summary.context == context:
+            if summary.cluster is None and force_cluster:
+                ours.append(summary.id)
+            else:
+                foreign.append((summary.id, summary.cluster))
+    unknown = [entry for entry in foreign if entry[1] is None]
+    if unknown:
+        require_same_cluster(unknown[0][0], None, here, force=force_cluster)
+    if foreign and not ours and not annotated_here:
+        require_same_cluster(foreign[0][0], foreign[0][1], here, force=False)
+    records: list[BeforeRecord] = []
+    for entry_id in ours:
+        records.extend(reversed(journal.get(entry_id).before))
     return records
 
 
@@ -342,12 +399,36 @@ def resume_patch(current: Obj, recorded: Obj | None) -> Obj:
 
 
 def plan_undo(
-    cluster: Cluster, profile: Profile, options: RollbackOptions, journal: Journal
+    cluster: Cluster,
+    profile: Profile,
+    options: RollbackOptions,
+    journal: Journal,
+    *,
+    force_cluster: bool = False,
 ) -> PlannedRollback:
-    """Reverse every part of the rollback: files first, then resume in dependsOn order."""
+    """Reverse every part of this cluster's rollback: files first, then resume in dependsOn
+    order. Journal entries recorded on another cluster are refused (``rollback_records``)."""
+    from glmctl.cluster.identity import identify
     from glmctl.repo.kustomize_edit import disable_resources, remove_health_checks
 
-    records = rollback_records(journal, cluster.context_name)
+    ref = profile.flux.lifecycle_kustomization
+    candidates = _kustomizations(cluster, profile, dependents=False)
+    for name in profile.flux.dependents:
+        obj = cluster.get_or_none(resources.KUSTOMIZATION, name, ref.namespace)
+        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
+        if obj is not None and SUSPENDED_BY in annotations:
+            candidates.append(obj)
+    records = rollback_records(
+        journal,
+        cluster.context_name,
+        identify(cluster),
+        force_cluster=force_cluster,
+        annotated_here=any(
+            flux.is_suspended(obj)
+            and SUSPENDED_BY in ((obj.get("metadata") or {}).get("annotations") or {})
+            for obj in candidates
+        ),
+    )
     changes = _FileEdits(options.repo)
     entries = [job.file for job in profile.jobs.replaced]
 
@@ -371,13 +452,6 @@ def plan_undo(
         changes.add("remove-health-checks", flux_file, undo_checks, "remove health checks")
 
     items = list(changes.items)
-    ref = profile.flux.lifecycle_kustomization
-    candidates = _kustomizations(cluster, profile, dependents=False)
-    for name in profile.flux.dependents:
-        obj = cluster.get_or_none(resources.KUSTOMIZATION, name, ref.namespace)
-        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
-        if obj is not None and SUSPENDED_BY in annotations:
-            candidates.append(obj)
     notes: list[str] = []
     for obj in dependency_order(candidates):
         if not flux.is_suspended(obj):

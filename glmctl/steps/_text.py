@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from glmctl.suggest import closest
@@ -53,6 +54,26 @@ def error_lines(text: str, patterns: Sequence[str]) -> list[str]:
     """The lines of ``text`` that match any of ``patterns`` (regular expressions)."""
     compiled = [re.compile(p) for p in patterns]
     return [line for line in text.splitlines() if any(c.search(line) for c in compiled)]
+
+
+_RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
+_LINE_TIME = re.compile(rf'^({_RFC3339})\s|\b(?:time|ts)"?\s*[=:]\s*"?({_RFC3339})')
+
+
+def parse_time(value: str) -> datetime | None:
+    """An RFC 3339 time (``Z`` or an offset; fractions of a second kept), else None."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def line_time(line: str) -> datetime | None:
+    """When a log line says it was written: a leading RFC 3339 time (``kubectl logs
+    --timestamps``), logfmt's ``time=``/``ts=`` or JSON's ``"time":``/``"ts":``; else None."""
+    found = _LINE_TIME.search(line)
+    return parse_time(found.group(1) or found.group(2)) if found else None
 
 
 def last_lines(text: str, count: int) -> list[str]:

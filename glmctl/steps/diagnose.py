@@ -164,7 +164,11 @@ class BindingsParams(_Params):
         return self.service_account.split(":")[3]
 
 
-@step("diagnose.service_account_bindings", params=BindingsParams, outputs={"bindings", "granting"})
+@step(
+    "diagnose.service_account_bindings",
+    params=BindingsParams,
+    outputs={"bindings", "granting", "granted_since"},
+)
 def service_account_bindings(ctx: StepContext, params: BindingsParams) -> StepResult:
     """Which (Cluster)RoleBindings name the service account, and whether one grants the verb."""
     shared = reads(ctx)
@@ -176,6 +180,7 @@ def service_account_bindings(ctx: StepContext, params: BindingsParams) -> StepRe
     ]
     details: list[str] = []
     granting: list[str] = []
+    granted_at: list[str] = []
     for binding in bound:
         role = _role_of(shared, binding)
         label = f"{binding.get('kind')} {name_of(binding)}"
@@ -186,12 +191,18 @@ def service_account_bindings(ctx: StepContext, params: BindingsParams) -> StepRe
         grants = role_grants(role, params.verb, params.resource, params.group)
         if grants:
             granting.append(label)
+            granted_at.append(str((binding.get("metadata") or {}).get("creationTimestamp") or ""))
         verdict = "grants" if grants else "does not grant"
         details.append(
             f"{label} → {ref.get('kind')} {ref.get('name')}: {verdict} "
             f"{params.verb} {params.resource}"
         )
-    outputs = {"bindings": [f"{b.get('kind')}/{name_of(b)}" for b in bound], "granting": granting}
+    outputs = {
+        "bindings": [f"{b.get('kind')}/{name_of(b)}" for b in bound],
+        "granting": granting,
+        # since when the grant exists: older "forbidden" log lines are history
+        "granted_since": min(granted_at) if granted_at and all(granted_at) else "",
+    }
     command = (
         "kubectl get clusterrolebindings,rolebindings -A -o wide | grep "
         f"{params.namespace}/{params.name}"

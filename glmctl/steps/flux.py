@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from glmctl.advice import for_flux_object
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
 from glmctl.config import FLUX_NAMESPACE
@@ -31,7 +32,7 @@ class KustomizationsParams(BaseModel):
 @step(
     "flux.kustomizations_ready",
     params=KustomizationsParams,
-    outputs={"ready", "not_ready", "missing"},
+    outputs={"ready", "not_ready", "missing", "next_command"},
 )
 def kustomizations_ready(ctx: StepContext, params: KustomizationsParams) -> StepResult:
     """Kustomizations exist and are Ready, not stale and not suspended."""
@@ -56,7 +57,11 @@ class HelmReleaseParams(BaseModel):
     configured_in: str | None = None
 
 
-@step("flux.helmrelease_ready", params=HelmReleaseParams, outputs={"ready", "not_ready", "missing"})
+@step(
+    "flux.helmrelease_ready",
+    params=HelmReleaseParams,
+    outputs={"ready", "not_ready", "missing", "next_command"},
+)
 def helmrelease_ready(ctx: StepContext, params: HelmReleaseParams) -> StepResult:
     """The HelmRelease exists and is Ready at its current generation."""
     return _check_ready(
@@ -108,7 +113,14 @@ def _check_ready(
         and (found := problem(existing[name], allow_suspended=allow_suspended)) is not None
     }
     ready = [name for name in names if name in existing and name not in problems]
-    outputs = {"ready": ready, "not_ready": sorted(problems), "missing": missing}
+    advice = next((a for n in problems if (a := for_flux_object(existing[n])) is not None), None)
+    outputs = {
+        "ready": ready,
+        "not_ready": sorted(problems),
+        "missing": missing,
+        # the same next command `glmctl status` gives for this state (glmctl.advice)
+        "next_command": advice.command if advice else "",
+    }
     listing = f"flux get {cli_kind}s -n {namespace}"
     if not missing and not problems:
         what = plural(len(names), rt.kind) if len(names) > 1 else f"{rt.kind} {names[0]}"
@@ -153,8 +165,9 @@ def _hint(
             f"Check the {rt.kind} name{where}: `{' '.join(missing)}` does not exist in {namespace}."
         )
     suspended = [n for n in problems if flux.is_suspended(existing[n])]
-    if suspended:
-        hints.append(f"Resume it with `flux resume {cli_kind} {suspended[0]} -n {namespace}`.")
+    resume = for_flux_object(existing[suspended[0]]) if suspended else None
+    if resume is not None:
+        hints.append(f"Resume it with `{resume.command}`.")
     failing = [n for n in problems if n not in suspended]
     if failing:
         hints.append(

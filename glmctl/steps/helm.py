@@ -91,3 +91,76 @@ def release_deployed(ctx: StepContext, params: ReleaseParams) -> StepResult:
         command=f"helm history {params.name} -n {params.namespace}",
         outputs=outputs,
     )
+
+
+class InstalledParams(BaseModel):
+    """The release (name, storage namespace) and the HelmRelease that manages it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    namespace: str = FLUX_NAMESPACE
+    helmrelease: str
+    helmrelease_namespace: str = FLUX_NAMESPACE
+
+
+@step("helm.installed_release", params=InstalledParams, outputs={"revision", "status", "stalled"})
+def installed_release(ctx: StepContext, params: InstalledParams) -> StepResult:
+    """Before a deploy: is the release already installed, and is it a failed one that
+    helm-controller gave up on? Then say so, and what `glmctl redeploy` does about it."""
+    from glmctl.cluster import flux
+
+    command = f"helm history {params.name} -n {params.namespace}"
+    shared = reads(ctx)
+    try:
+        release = read_release(shared, params.name, params.namespace)
+    except ReleaseDecodeError as error:
+        return StepResult(
+            status=StepStatus.ERROR,
+            summary=f"cannot read Helm release {params.name}: {error}",
+            command=command,
+        )
+    hr = shared.by_name(resources.HELMRELEASE, params.helmrelease_namespace).get(params.helmrelease)
+    state = flux.readiness(hr) if hr is not None else None
+    stalled = bool(state and (state.stalled or state.reason == "RetriesExceeded"))
+    outputs = {
+        "revision": release.revision if release else 0,
+        "status": release.status if release else "not-installed",
+        "stalled": stalled,
+    }
+    if release is None:
+        return StepResult.passed(
+            f"Helm release {params.name} is not installed yet: the deploy installs it",
+            command=f"helm list -n {params.namespace}",
+            outputs=outputs,
+        )
+    where = f"HelmRelease {params.helmrelease_namespace}/{params.helmrelease}"
+    if release.deployed and not stalled:
+        return StepResult.passed(
+            f"Helm release {params.name} revision {release.revision} is deployed "
+            f"(chart {release.chart_version}): the deploy upgrades it",
+            command=command,
+            outputs=outputs,
+        )
+    details = [
+        f"revision {release.revision}: {release.status}"
+        + (f" ({release.description})" if release.description else ""),
+        f"chart {release.chart_name} {release.chart_version}",
+    ]
+    if state is not None:
+        details.append(
+            f"{where}: {state.label}"
+            + (f" ({state.reason})" if state.reason else "")
+            + (", Stalled: helm-controller will not retry by itself" if stalled else "")
+        )
+    return StepResult.warning(
+        f"Helm release {params.name} is already installed and {release.status} at revision "
+        f"{release.revision}" + (f"; {where} is stalled" if stalled else ""),
+        details=tuple(details),
+        hint=f"`glmctl redeploy` deletes {where} (helm-controller uninstalls release "
+        f"{params.name}) and the lifecycle Kustomization re-creates it, so the chart is "
+        "installed afresh; fix what made revision "
+        f"{release.revision} fail first (`glmctl troubleshoot helmrelease`).",
+        command=command,
+        outputs=outputs,
+    )

@@ -20,6 +20,8 @@ from glmctl.steps._text import (
     container_names,
     error_lines,
     last_lines,
+    line_time,
+    parse_time,
     plural,
     pod_is_ready,
     pod_message,
@@ -124,6 +126,9 @@ class LogsParams(PodSelection):
     tail_lines: int = Field(default=200, ge=1, le=10000)
     patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_PATTERNS))
     max_pods: int = Field(default=10, ge=1)
+    not_before: str | None = None
+    """An RFC 3339 time: error lines stamped earlier are history (what changed since, a
+    binding created say, answered them) and are ignored; unstamped lines always count."""
 
 
 @step("pods.logs_clean", params=LogsParams, outputs={"error_lines"})
@@ -135,6 +140,8 @@ def logs_clean(ctx: StepContext, params: LogsParams) -> StepResult:
     if not pods:
         return StepResult.skipped(f"no {params.what} in {params.namespace} to read logs from")
     found: list[str] = []
+    cutoff = parse_time(params.not_before) if params.not_before else None
+    ignored = 0
     for pod in pods:
         seen: set[str] = set()
         containers: list[str | None] = [*container_names(pod)] or [None]
@@ -144,19 +151,30 @@ def logs_clean(ctx: StepContext, params: LogsParams) -> StepResult:
             except NotFound:  # deleted since the list was read: nothing left to read
                 break
             for line in error_lines(text, params.patterns):
+                stamped = line_time(line) if cutoff is not None else None
+                if cutoff is not None and stamped is not None and stamped < cutoff:
+                    ignored += line not in seen
+                    seen.add(line)
+                    continue
                 if line not in seen:  # the same stream read per container repeats lines
                     seen.add(line)
                     found.append(f"{name_of(pod)}: {clip(line)}")
+    older = (
+        f" ({plural(ignored, 'older error line')}, from before {params.not_before}, ignored)"
+        if ignored
+        else ""
+    )
     if not found:
         return StepResult.passed(
-            f"no error lines in the last {params.tail_lines} lines of {plural(len(pods), 'pod')}",
+            f"no error lines in the last {params.tail_lines} lines of "
+            f"{plural(len(pods), 'pod')}{older}",
             command=command,
             outputs={"error_lines": 0},
         )
     shown = found[:MAX_SHOWN_LINES]
     more = len(found) - len(shown)
     return StepResult.failed(
-        f"{plural(len(found), 'error line')} in the logs of {params.what}",
+        f"{plural(len(found), 'error line')} in the logs of {params.what}{older}",
         details=(*shown, *([f"... and {more} more"] if more else [])),
         hint=params.hint or "Read the lines above: they say what the workload cannot do.",
         command=command,

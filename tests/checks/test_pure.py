@@ -9,6 +9,7 @@ from glmctl.steps._text import (
     closest_names,
     did_you_mean,
     error_lines,
+    line_time,
     pod_problem,
 )
 from glmctl.steps.flux import problem
@@ -116,3 +117,22 @@ def test_secret_sizes_never_keep_values() -> None:
     sizes = key_sizes(secret)
     assert sizes == {"token": 14, "empty": 0}
     assert describe_keys(sizes) == "empty (0 bytes), token (14 bytes)"
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ('time="2025-01-01T00:00:01Z" level=error msg="failed"', "2025-01-01T00:00:01+00:00"),
+        ("2026-03-04T05:06:07.123456+02:00 E0304 forbidden", "2026-03-04T05:06:07.123456+02:00"),
+        (
+            '{"level":"error","ts":"2025-02-03T04:05:06.5Z","msg":"x"}',
+            "2025-02-03T04:05:06.500000+00:00",
+        ),
+        ("2025-02-03T04:05:06Z error: forbidden", "2025-02-03T04:05:06+00:00"),
+        ("level=error ts=2025-02-03T04:05:06.25Z msg=x", "2025-02-03T04:05:06.250000+00:00"),
+        ("E0101 00:00:01 no RFC 3339 time here", None),
+    ],
+)
+def test_a_log_line_says_when_it_was_written(line: str, stamp: str | None) -> None:
+    found = line_time(line)
+    assert (found.isoformat() if found else None) == stamp

@@ -94,7 +94,9 @@ def test_redeploy_failure_then_journal_restore_alike(
         settled_verdict(run_cli, engine, "status", None)
         redeploy = run_cli(_args(engine, "redeploy", "--yes", "--timeout", "60"))
         listed = json.loads(run_cli(["-o", "json", "journal", "list"]).stdout)
-        newest = listed[0]["id"] if isinstance(listed, list) else listed["items"][0]["id"]
+        entries = listed if isinstance(listed, list) else listed["items"]
+        # this engine's redeploy: entries are bound to their cluster, oldest first
+        newest = [entry for entry in entries if entry["command_name"] == "redeploy"][-1]["id"]
         restore = run_cli(_args(engine, "journal", "restore", newest, "--yes"))
         outcomes[name] = [redeploy.exit_code, restore.exit_code]
     assert outcomes["real"] == outcomes["sim"]

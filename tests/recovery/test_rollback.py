@@ -77,7 +77,7 @@ def test_rollback_suspends_enables_and_a_second_run_is_a_noop(
     path = in_repo / OUTPOST_KUSTOMIZATION
     assert path.read_bytes() == ENABLED_TEXT.encode()
     assert "git diff:" in first.stdout
-    assert "glmctl monitor" in first.stdout
+    assert "Next steps:" in first.stdout and "glmctl monitor" not in first.stdout
     stat_before = path.stat()
     version_before = kustomization(healthy)["metadata"]["resourceVersion"]
 

@@ -60,6 +60,7 @@ def test_help_has_no_typer_type_labels(path: str, run_cli: Callable[..., CliResu
 #: Options on more than one command, and the words every one of their helps must contain.
 SHARED_MEANINGS = {
     "--force": "more than 50 objects",
+    "--force-cluster": "too old to record",
     "--repo": "GitOps repository",
     "--scenario": "Scenario",
     "-s": "Scenario",
