@@ -105,19 +105,31 @@ def execute_runbook(
     require_output(run_ctx, command, REPORT_FORMATS)
     runbook = load_runbook(find_runbook(runbook_name_or_path), registry=registry, profile=profile)
     bound = bind_parameters(runbook, params or {})
-    with progress_display(run_ctx.terminal, options.output) as on_event:
-        return execute(
-            runbook,
-            params=bound,
-            profile=profile,
-            registry=registry,
-            dry_run=options.dry_run,
-            timeout=options.timeout,
-            cluster_factory=cluster_factory or default_cluster_factory(run_ctx),
-            repo=repo if repo is not None else Path.cwd(),
-            on_event=on_event,
-            debug=options.debug,
-        )
+    opened: list[Cluster] = []
+    if cluster_factory is None:
+        connect = default_cluster_factory(run_ctx)
+
+        def cluster_factory() -> Cluster:
+            opened.append(connect())
+            return opened[-1]
+
+    try:
+        with progress_display(run_ctx.terminal, options.output) as on_event:
+            return execute(
+                runbook,
+                params=bound,
+                profile=profile,
+                registry=registry,
+                dry_run=options.dry_run,
+                timeout=options.timeout,
+                cluster_factory=cluster_factory,
+                repo=repo if repo is not None else Path.cwd(),
+                on_event=on_event,
+                debug=options.debug,
+            )
+    finally:
+        for cluster in opened:  # the connection this run opened: its sockets go with it
+            cluster.close()
 
 
 def render_result(run_ctx: RunContext, result: RunbookResult) -> None:
