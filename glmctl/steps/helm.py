@@ -153,6 +153,8 @@ def installed_release(ctx: StepContext, params: InstalledParams) -> StepResult:
             + (f" ({state.reason})" if state.reason else "")
             + (", Stalled: helm-controller will not retry by itself" if stalled else "")
         )
+        if state.message:  # which hook failed, in helm-controller's words
+            details.append(f"{where}: {state.message}")
     return StepResult.warning(
         f"Helm release {params.name} is already installed and {release.status} at revision "
         f"{release.revision}" + (f"; {where} is stalled" if stalled else ""),

@@ -37,6 +37,8 @@ def test_a_failed_stalled_release_already_installed_is_said_with_what_redeploy_d
         in (step["hint"])
     )
     assert "installed afresh" in step["hint"]
+    # the failing hook, in helm-controller's words (found on the real engine: it was missing)
+    assert any("job gitops-lifecycle-management-auth-setup failed" in d for d in step["details"])
 
 
 @pytest.mark.parametrize(
