@@ -309,10 +309,9 @@ def load_profile(path: Path | None, *, cwd: Path | None = None) -> LoadedProfile
             f"the profile file {path} does not exist.",
             hint="Check the --config path, or omit it to use glmctl.yaml found upward.",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the profile file {path}: {error}.") from error
+    from glmctl.safeyaml import read_text
+
+    text = read_text(path, f"the profile file {path}")
     return parse_profile(text, str(path), path=path)
 
 
@@ -343,8 +342,13 @@ def _load_yaml(text: str, label: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from glmctl.safeyaml import check_yaml, depth_error
+
+    check_yaml(text, label)
     try:
         return YAML(typ="rt").load(text)
+    except RecursionError:
+        raise depth_error(label) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label

@@ -441,12 +441,39 @@ def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return stripped
 
 
+JOURNAL_MAX_BYTES = 64 * 1024 * 1024
+"""An entry holds the manifests it deleted; more than this is not one glmctl wrote."""
+
+
 def _read(path: Path) -> JournalEntry:
     try:
+        if path.stat().st_size > JOURNAL_MAX_BYTES:
+            raise ConfigError(
+                f"journal file {path} is larger than {JOURNAL_MAX_BYTES:,} bytes; "
+                "glmctl did not write it."
+            )
         data = _EntryFile.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as error:
-        raise ConfigError(f"journal file {path} is unreadable: {error}") from None
+    except OSError as error:
+        raise ConfigError(
+            f"journal file {path} is unreadable: {error.strerror or error}."
+        ) from None
+    except ValidationError as error:
+        raise ConfigError(
+            f"journal file {path} is not a glmctl journal entry ({_first_problem(error)}).",
+            hint="Move the file out of the journal directory, or restore it from a backup.",
+        ) from None
     return JournalEntry(path, data)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """pydantic's first complaint in a few words: where, and what (no URL, no dump)."""
+    problems = error.errors(include_url=False, include_context=False, include_input=False)
+    if not problems:
+        return "invalid"
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f"; {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"{where + ': ' if where else ''}{first['msg']}{more}"
 
 
 _id_lock = threading.Lock()

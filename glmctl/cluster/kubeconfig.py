@@ -121,23 +121,73 @@ def _default_path(home: Path | None) -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    yaml = lazy_module("yaml")
+    from glmctl.safeyaml import read_text, safe_load
+
+    label = f"kubeconfig {path}"
+    text = read_text(path, label, error=KubeconfigError)
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KubeconfigError(f"cannot read kubeconfig {path}: {error.strerror}.") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise KubeconfigError(
-            f"kubeconfig {path}{where} is not valid YAML.",
-            hint="Fix the file, or point --kubeconfig at another one.",
-        ) from error
+        loaded = safe_load(text, label, error=KubeconfigError)
+    except KubeconfigError as error:
+        error.hint = error.hint or "Fix the file, or point --kubeconfig at another one."
+        raise
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise KubeconfigError(f"kubeconfig {path} is not a YAML mapping.")
+    _check_shape(path, loaded)
     return loaded
+
+
+_ENTRY_BODY = {"clusters": "cluster", "contexts": "context", "users": "user"}
+
+
+def _check_shape(path: Path, config: dict[str, Any]) -> None:
+    """The parts of a kubeconfig glmctl reads have the types kubectl expects, or one sentence."""
+    hint = "Fix the file (`kubectl config view` shows how kubectl reads it)."
+    current = config.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise KubeconfigError(f"kubeconfig {path}: current-context is not a string.", hint=hint)
+    for section, body in _ENTRY_BODY.items():
+        entries = config.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise KubeconfigError(
+                f"kubeconfig {path}: {section} is a {_kind(entries)}, not a list.", hint=hint
+            )
+        for index, item in enumerate(entries):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise KubeconfigError(
+                    f"kubeconfig {path}: {section}[{index}] is not a mapping with a name.",
+                    hint=hint,
+                )
+            value = item.get(body)
+            if value is not None and not isinstance(value, dict):
+                raise KubeconfigError(
+                    f"kubeconfig {path}: {section}[{index}].{body} is a {_kind(value)}, "
+                    "not a mapping.",
+                    hint=hint,
+                )
+            for key, field_value in (value or {}).items():
+                if key in _STRING_FIELDS and not isinstance(field_value, str | None):
+                    raise KubeconfigError(
+                        f"kubeconfig {path}: {section}[{index}].{body}.{key} is a "
+                        f"{_kind(field_value)}, not a string.",
+                        hint=hint,
+                    )
+
+
+_STRING_FIELDS = frozenset(
+    {"server", "cluster", "user", "namespace", "token", "tokenFile", "certificate-authority"}
+    | {"certificate-authority-data", "client-certificate", "client-certificate-data"}
+    | {"client-key", "client-key-data", "username", "password", "proxy-url", "tls-server-name"}
+)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _from_files(files: list[tuple[Path, dict[str, Any]]], context: str | None) -> CredentialSource:

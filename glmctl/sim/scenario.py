@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from glmctl.errors import ConfigError, UsageError
+from glmctl.safeyaml import check_yaml, depth_error, read_text
 from glmctl.sim.contracts import Obj, Scenario
 from glmctl.sim.helm_storage import derive_release_secrets
 
@@ -274,6 +275,10 @@ def _shipped_files() -> dict[str, Any]:
     }
 
 
+SCENARIO_MAX_BYTES = 256 * 1024 * 1024
+"""Scenario files copy whole clusters, so they may be larger than other YAML inputs."""
+
+
 def _locate(name_or_path: str) -> tuple[str, str]:
     """The text of a scenario and a label for messages; unknown names are usage errors."""
     shipped = _shipped_files()
@@ -282,12 +287,10 @@ def _locate(name_or_path: str) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix in {".yaml", ".yml"} or "/" in name_or_path:
         try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except OSError as error:
-            raise ConfigError(
-                f"cannot read scenario file {path}: {error.strerror}.",
-                hint="Check the path, or name a shipped scenario (glmctl sim scenarios).",
-            ) from error
+            return read_text(path, str(path), max_bytes=SCENARIO_MAX_BYTES), str(path)
+        except ConfigError as error:
+            error.hint = "Check the path, or name a shipped scenario (glmctl sim scenarios)."
+            raise
     valid = [*scenario_names(), GENERATED]
     close = difflib.get_close_matches(name_or_path, valid, n=2)
     guess = f", did you mean {' or '.join(close)}?" if close else "."
@@ -335,8 +338,11 @@ def _parse_yaml(text: str, where: str) -> Iterator[Any]:
     _ScenarioConstructor.add_constructor("!ago", construct_ago)
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _ScenarioConstructor
+    check_yaml(text, where, max_bytes=SCENARIO_MAX_BYTES)
     try:
         yield from list(yaml.load_all(text))
+    except RecursionError:
+        raise depth_error(where) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
