@@ -17,15 +17,19 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from glmctl.errors import ConfigError
 from glmctl.lint.settings import LintSettings
+from glmctl.paths import check_relative
 
 PROFILE_FILE_NAME = "glmctl.yaml"
+
+RepoPath = Annotated[str, AfterValidator(check_relative)]
+"""A path inside the GitOps repository: relative to its root, POSIX, no ``..``."""
 DEFAULT_SOURCE = "default"
 
 
@@ -173,7 +177,7 @@ class JobFile(_Section):
     """A Job and the file in the outpost-config kustomization that defines it."""
 
     name: str
-    file: str
+    file: RepoPath
 
 
 def _job(name: str) -> JobFile:
@@ -198,9 +202,9 @@ class JobSettings(_Section):
 class RepoSettings(_Section):
     """Paths in the GitOps repository, relative to its root (POSIX separators)."""
 
-    outpost_kustomization: str = "infrastructure/authentik-outpost-config/kustomization.yaml"
+    outpost_kustomization: RepoPath = "infrastructure/authentik-outpost-config/kustomization.yaml"
     """The kustomization.yaml whose ``resources`` list the replaced jobs."""
-    outpost_flux_kustomization: str = "clusters/home-ops/infrastructure/outpost-config.yaml"
+    outpost_flux_kustomization: RepoPath = "clusters/home-ops/infrastructure/outpost-config.yaml"
     """The Flux Kustomization file whose ``spec.healthChecks`` name those jobs."""
 
 

@@ -18,6 +18,7 @@ restored to what the journal recorded before the suspend.
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
 from glmctl.errors import ConfigError, NotFound, UsageError
+from glmctl.paths import inside_repo
 from glmctl.plan import Plan, PlanItem, dependency_order, object_item
 from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
 
@@ -118,12 +120,11 @@ def _job_files(profile: Profile, repo: Path, skip_missing: bool) -> tuple[list[s
     A file that does not exist stops everything (before any change) unless
     ``skip_missing``: Flux would fail to build a kustomization naming it.
     """
-    kustomization = repo / profile.repo.outpost_kustomization
-    directory = kustomization.parent
+    directory = posixpath.dirname(profile.repo.outpost_kustomization)
     entries: list[str] = []
     notes: list[str] = []
     for job in profile.jobs.replaced:
-        path = directory / job.file
+        path = inside_repo(repo, posixpath.join(directory, job.file), what="job file")
         if path.is_file():
             entries.append(job.file)
             continue
@@ -154,7 +155,7 @@ class _FileEdits:
 
     def add(self, item_id: str, relative: str, edit: FileEdit, what: str) -> None:
         """Plan ``edit`` of ``relative``: read it now, show what would change, keep the edit."""
-        path = self.repo / relative
+        path = inside_repo(self.repo, relative)
         before = _read(path)
         result = edit(before)
         self.items.append(_file_item(item_id, self.repo, relative, before, result, what))
@@ -175,7 +176,7 @@ def _file_item(
         name=relative,
         detail=f"{what}: " + (", ".join(done) if done else "already so"),
         state="todo" if result.modified else "already",
-        patch={"path": str(repo / relative)},
+        patch={"path": str(inside_repo(repo, relative))},
     )
 
 
@@ -262,7 +263,7 @@ def _file_record(records: list[BeforeRecord], path: Path) -> Obj | None:
         if (
             obj.get("apiVersion") == FILE_RECORD_API_VERSION
             and obj.get("kind") == "File"
-            and Path(str((obj.get("metadata") or {}).get("name"))) == path
+            and Path(os.path.realpath(str((obj.get("metadata") or {}).get("name")))) == path
         ):
             return obj
     return None
@@ -356,11 +357,13 @@ def plan_undo(
     def comment_out(text: str) -> EditResult:
         return disable_resources(text, entries, label=relative)
 
-    undo = undo_file_edit(_file_record(records, options.repo / relative), comment_out, relative)
+    undo = undo_file_edit(
+        _file_record(records, inside_repo(options.repo, relative)), comment_out, relative
+    )
     changes.add("disable-jobs", relative, undo, "disable replaced jobs again")
 
     flux_file = profile.repo.outpost_flux_kustomization
-    flux_record = _file_record(records, options.repo / flux_file)
+    flux_record = _file_record(records, inside_repo(options.repo, flux_file))
     if options.health_checks or flux_record is not None:
         checks = _health_checks(profile, entries)
 
