@@ -239,7 +239,7 @@ class Cluster:
     def _open_client(self) -> None:
         """(Re)build the ``ApiClient`` from freshly loaded credentials."""
         api_client_class = lazy_module("kubernetes.client.api_client").ApiClient
-        configuration = self._source.configuration()
+        configuration = self._source.configuration(timeout=self.remaining())
         configuration.retries = False  # the retry policy lives in _send, nowhere else
         configuration.debug = False  # debug logging prints tokens and bodies
         old, self._api_client = self._api_client, api_client_class(configuration)
