@@ -70,10 +70,10 @@ class Terminal:
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich console bound to this terminal's stream and colour choice."""
-        from rich.console import Console
+        from glmctl.render.console import SafeConsole
 
         stream = self.stderr if stderr else self.stdout
-        return Console(
+        return SafeConsole(
             file=stream,
             force_terminal=self.color,
             no_color=not self.color,

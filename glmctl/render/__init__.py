@@ -27,14 +27,16 @@ def render_report(result: RunbookResult, output: OutputFormat) -> str:
         from glmctl.render.report_json import render_json
 
         return render_json(result)
+    from glmctl.sanitize import escape_text  # JSON stays exact; people read the others
+
     if output is OutputFormat.JUNIT:
         from glmctl.render.junit import render_junit
 
-        return render_junit(result)
+        return escape_text(render_junit(result))
     if output is OutputFormat.MARKDOWN:
         from glmctl.render.markdown import render_markdown
 
-        return render_markdown(result)
+        return escape_text(render_markdown(result))
     raise ValueError(f"no report renderer for -o {output.value}")
 
 

@@ -43,6 +43,10 @@ def render(report: LintReport, output: OutputFormat, terminal: Terminal) -> None
         OutputFormat.GITHUB: to_github,
     }
     text = writers[output](report)
+    if output is not OutputFormat.JSON:  # JSON stays exact; people read the others
+        from glmctl.sanitize import escape_text
+
+        text = escape_text(text)
     terminal.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 
@@ -267,7 +271,7 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": _uri(finding.file), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": max(finding.line, 1), "startColumn": finding.column},
                 }
             }
@@ -287,7 +291,16 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
 
 
 def to_sarif(report: LintReport) -> str:
-    return json.dumps(sarif_log(report), indent=2)
+    from glmctl.sanitize import escape_tree
+
+    return json.dumps(escape_tree(sarif_log(report)), indent=2)
+
+
+def _uri(path: str) -> str:
+    """A repository path as a SARIF relative URI reference: percent-encoded (RFC 3986)."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
 
 
 # -- github --------------------------------------------------------------------------------
