@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
@@ -233,6 +233,14 @@ class MonitoringSettings(_Section):
     service_monitor: str = "gitops-lifecycle-management"
 
 
+class RunbookSettings(_Section):
+    """Runbooks of your own, looked up before the shipped ones (and named when they run)."""
+
+    dir: str | None = None
+    """A directory of runbooks; relative to this file. ``./runbooks`` is never searched
+    unless named here or with ``--runbook-dir``."""
+
+
 class Profile(_Section):
     """Everything glmctl needs to know about a cluster that the guide names."""
 
@@ -247,6 +255,7 @@ class Profile(_Section):
     hooks: HookSettings = HookSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     lint: LintSettings = LintSettings()
+    runbooks: RunbookSettings = RunbookSettings()
 
 
 @dataclass(frozen=True)
@@ -316,7 +325,12 @@ def load_profile(path: Path | None, *, cwd: Path | None = None) -> LoadedProfile
     from glmctl.safeyaml import read_text
 
     text = read_text(path, f"the profile file {path}")
-    return parse_profile(text, str(path), path=path)
+    loaded = parse_profile(text, str(path), path=path)
+    folder = loaded.profile.runbooks.dir
+    if folder and not Path(folder).is_absolute():  # relative to the file, not to where we are
+        runbooks = RunbookSettings(dir=str(path.parent / folder))
+        loaded = replace(loaded, profile=loaded.profile.model_copy(update={"runbooks": runbooks}))
+    return loaded
 
 
 def parse_profile(text: str, label: str, *, path: Path | None = None) -> LoadedProfile:

@@ -42,6 +42,7 @@ class GlobalOptions:
     verbose: int = 0
     no_color: bool = False
     debug: bool = False
+    runbook_dir: Path | None = None
 
 
 @dataclass

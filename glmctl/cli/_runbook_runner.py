@@ -73,7 +73,8 @@ def execute_runbook(
     from glmctl.render import progress_display
     from glmctl.runbook.engine import run_runbook as execute
     from glmctl.runbook.loader import bind_parameters, load_runbook
-    from glmctl.runbook.locate import find_runbook
+    from glmctl.runbook.locate import find_runbook, override_note
+    from glmctl.sanitize import escape_text
 
     options = run_ctx.options
     if options.output not in RUNBOOK_FORMATS:
@@ -81,7 +82,11 @@ def execute_runbook(
             f"-o {options.output.value} is not available for runbooks",
             hint="Use -o rich, json, junit or markdown.",
         )
-    runbook = load_runbook(find_runbook(runbook_name_or_path), registry=registry, profile=profile)
+    path = find_runbook(runbook_name_or_path, runbook_search_path(run_ctx, profile))
+    note = override_note(path)
+    if note:
+        run_ctx.terminal.stderr.write(f"glmctl: note: {escape_text(note)}\n")
+    runbook = load_runbook(path, registry=registry, profile=profile)
     bound = bind_parameters(runbook, params or {})
     with progress_display(run_ctx.terminal, options.output) as on_event:
         return execute(
@@ -96,6 +101,20 @@ def execute_runbook(
             on_event=on_event,
             debug=options.debug,
         )
+
+
+def runbook_search_path(run_ctx: RunContext, profile: Any) -> list[tuple[str, Path]]:
+    """Where runbook names are looked up for this run: ``--runbook-dir``, the profile's
+    ``runbooks.dir``, the user's directory, the shipped runbooks (never ``./runbooks``)."""
+    from glmctl.runbook.locate import search_path
+
+    asked: list[Path] = []
+    if run_ctx.options.runbook_dir is not None:
+        asked.append(run_ctx.options.runbook_dir)
+    configured = getattr(getattr(profile, "runbooks", None), "dir", None)
+    if isinstance(configured, str) and configured:
+        asked.append(Path(configured))
+    return search_path(asked)
 
 
 def render_result(run_ctx: RunContext, result: RunbookResult) -> None:

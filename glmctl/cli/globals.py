@@ -10,7 +10,9 @@ from __future__ import annotations
 from glmctl.errors import UsageError
 
 # Options that take a value, and flags that do not. Short aliases included.
-VALUE_OPTIONS = frozenset({"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout"})
+VALUE_OPTIONS = frozenset(
+    {"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout", "--runbook-dir"}
+)
 FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
 SHORT_VALUE_OPTIONS = frozenset(name for name in VALUE_OPTIONS if not name.startswith("--"))
 

@@ -32,16 +32,18 @@ def register(app: typer.Typer) -> None:
 
 @runbook_app.command("list")
 def list_command(ctx: typer.Context) -> None:
-    """List the runbooks glmctl can find: ./runbooks, the user's, then the shipped ones.
+    """List the runbooks glmctl can find: --runbook-dir (or the profile's runbooks.dir), the
+    user's, then the shipped ones.
 
     A name found twice runs the first one; the later one is marked "shadowed".
     """
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.runbook.loader import RunbookError, load_runbook
     from glmctl.runbook.locate import list_runbooks
 
     run_ctx = run_context(ctx)
     rows: list[dict[str, Any]] = []
-    for file in list_runbooks():
+    for file in list_runbooks(runbook_search_path(run_ctx, load_profile(run_ctx))):
         try:
             description = load_runbook(file.path).description.strip().splitlines()
             summary, valid = (description[0] if description else ""), True
@@ -63,7 +65,7 @@ def list_command(ctx: typer.Context) -> None:
         run_ctx.terminal.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     if not rows:
-        typer.echo("No runbooks found (searched ./runbooks, the user's and the shipped ones).")
+        typer.echo("No runbooks found (searched --runbook-dir, the user's and the shipped ones).")
         return
     _print_table(
         run_ctx,
@@ -85,13 +87,16 @@ def show_command(
     runbook: Annotated[str, typer.Argument(help="Runbook name or file.")],
 ) -> None:
     """Show a runbook's parameters and steps: what each uses, with what, and if it mutates."""
-    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.runbook.loader import load_runbook
     from glmctl.runbook.locate import find_runbook
     from glmctl.steps.registry import default_registry
 
     run_ctx = run_context(ctx)
-    loaded = load_runbook(find_runbook(runbook), profile=load_profile(run_ctx))
+    profile = load_profile(run_ctx)
+    loaded = load_runbook(
+        find_runbook(runbook, runbook_search_path(run_ctx, profile)), profile=profile
+    )
     registry = default_registry()
     if run_ctx.options.output is OutputFormat.JSON:
         data = loaded.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -113,7 +118,7 @@ def validate_command(
     ] = None,
 ) -> None:
     """Check runbooks without running them; each problem is FILE:LINE:COL: message (exit 2)."""
-    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.cli.main import report_error
     from glmctl.errors import UsageError
     from glmctl.runbook.loader import load_runbook
@@ -121,11 +126,12 @@ def validate_command(
 
     run_ctx = run_context(ctx)
     profile = load_profile(run_ctx)
-    targets = runbooks or [str(f.path) for f in list_runbooks() if not f.shadowed]
+    path = runbook_search_path(run_ctx, profile)
+    targets = runbooks or [str(f.path) for f in list_runbooks(path) if not f.shadowed]
     failures = 0
     for target in targets:
         try:
-            loaded = load_runbook(find_runbook(target), profile=profile)
+            loaded = load_runbook(find_runbook(target, path), profile=profile)
         except UsageError as error:
             failures += 1
             report_error(error)
