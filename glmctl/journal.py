@@ -263,7 +263,13 @@ class JournalEntry:
         from glmctl.repo.atomic import write_atomic
 
         text = self._data.model_dump_json(indent=2) + "\n"
-        write_atomic(self._path, text, new_file_mode=0o600)
+        try:
+            write_atomic(self._path, text, new_file_mode=0o600)
+        except OSError as error:
+            raise UsageError(
+                f"cannot write the journal entry {self._path}: {error.strerror or error}.",
+                hint=_STATE_HINT,
+            ) from None
 
 
 class Journal:
@@ -288,7 +294,7 @@ class Journal:
         ids = [change.id for change in plan]
         if len(set(ids)) != len(ids):
             raise ValueError("planned change ids must be unique")
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_state_dir(self.root)
         entry_id = _new_id()
         data = _EntryFile(
             id=entry_id,
@@ -352,6 +358,30 @@ class Journal:
             except ConfigError as error:
                 log.warning("skipping journal file: %s", error.message)
         return entries
+
+
+_STATE_HINT = (
+    f"Point {STATE_DIR_ENV} at a directory you can write (or unset it), "
+    "then run the command again; nothing was changed."
+)
+
+
+def ensure_state_dir(directory: Path) -> None:
+    """Create ``directory`` (private to the user) or say in one sentence why it cannot be."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        raise UsageError(
+            f"the journal directory {directory} cannot be created: a file is in the way.",
+            hint=_STATE_HINT,
+        ) from None
+    except OSError as error:
+        raise UsageError(
+            f"the journal directory {directory} cannot be created: {error.strerror or error}.",
+            hint=_STATE_HINT,
+        ) from None
+    if not directory.is_dir():
+        raise UsageError(f"the journal path {directory} is not a directory.", hint=_STATE_HINT)
 
 
 def default_journal_dir() -> Path:

@@ -127,8 +127,14 @@ def _print_list(summaries: list[EntrySummary], run: RunContext) -> None:
         console.print("No journal entries yet.")
         return
     table = Table(box=None)
+    widest_id = max(len(summary.id) for summary in summaries)
     for column in ("id", "status", "command", "context", "done"):
-        table.add_column(column, no_wrap=column != "command")
+        table.add_column(  # an id is copied into `journal show`: never cut, whatever the width
+            column,
+            no_wrap=column != "command",
+            min_width=widest_id if column == "id" else None,
+            overflow="fold" if column != "id" else "ignore",
+        )
     for summary in summaries:
         status = summary.status if summary.status == "incomplete" else summary.outcome or ""
         table.add_row(

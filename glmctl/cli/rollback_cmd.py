@@ -123,8 +123,14 @@ def rollback(
             console.print(diff_text(diff), end="")
         if commit:
             committed = rb.git_commit(root, planned.files, rb.commit_message(undo, profile, reason))
-            console.print(f"Committed {committed} (not pushed).")
-        _next_steps(console, undo=undo, committed=committed is not None)
+            console.print(
+                f"Committed {committed} (not pushed)."
+                if committed
+                else "Nothing to commit: the edited files already match the last commit."
+            )
+        _next_steps(console, undo=undo, committed=committed is not None or commit)
+    elif commit:
+        console.print("Nothing to commit: no file was changed.")
     finish(run, execution, committed=committed)
 
 

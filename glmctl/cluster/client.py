@@ -53,6 +53,7 @@ from glmctl.errors import (
     CrdNotInstalled,
     Forbidden,
     NotFound,
+    ServerFailed,
     TimedOut,
     Unauthorized,
 )
@@ -920,7 +921,7 @@ class Cluster:
                 reason=reason or "Expired",
             )
         if code == 429:
-            return ApiError(
+            return ServerFailed(
                 f"the API server at {self.server} is throttling requests (429) and kept "
                 f"doing so for {self._retry.attempts} attempts.",
                 hint="Wait a little and run again.",
@@ -928,7 +929,7 @@ class Cluster:
                 reason=reason or "TooManyRequests",
             )
         sentence = message or f"HTTP {code}"
-        return ApiError(
+        return (ServerFailed if code >= 500 else ApiError)(
             f"{target.verb} {target.describe()} failed: {sentence} ({code} {reason}).".replace(
                 " )", ")"
             ),

@@ -418,8 +418,9 @@ def git_diff(repo: Path, files: tuple[Path, ...]) -> str | None:
     return result.stdout if result.ok else None
 
 
-def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str:
-    """Commit exactly ``files`` with ``message`` (never pushes); returns the short hash."""
+def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str | None:
+    """Commit exactly ``files`` with ``message`` (never pushes); returns the short hash, or
+    None when there is nothing to commit (the files already match the last commit)."""
     from glmctl.errors import CheckFailed
     from glmctl.execs import run_tool
 
@@ -427,6 +428,9 @@ def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str:
     added = run_tool("git", "-C", str(repo), "add", "--", *paths)
     if not added.ok:
         raise CheckFailed(f"git add failed: {added.stderr.strip()}", hint="Commit by hand.")
+    staged = run_tool("git", "-C", str(repo), "diff", "--cached", "--quiet", "--", *paths)
+    if staged.exit_code == 0:
+        return None
     committed = run_tool("git", "-C", str(repo), "commit", "-m", message, "--", *paths)
     if not committed.ok:
         detail = (committed.stderr or committed.stdout).strip().splitlines()
