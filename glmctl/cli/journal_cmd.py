@@ -89,7 +89,7 @@ def restore(
 
     Example: glmctl journal restore 20261126T0301
     """
-    from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
     from glmctl.cluster.client import Cluster
     from glmctl.journal import Journal
     from glmctl.recovery.restore import RESTORE_COMMAND, plan_restore
@@ -97,7 +97,11 @@ def restore(
     run = _run_context(ctx)
     journal = Journal()
     entry = journal.get(entry_id)
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    what = f"journal entry {entry.id}"
+    with (
+        mutation_lock(run, "entry", entry.id, what=what, command="journal restore"),
+        Cluster.connect(run.options.kubeconfig, run.options.context) as cluster,
+    ):
         plan = plan_restore(cluster, entry)
         execution = run_plan(
             run,

@@ -45,7 +45,7 @@ def redeploy(
 
     Examples: glmctl redeploy; glmctl redeploy --yes --no-wait; glmctl redeploy --dry-run
     """
-    from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
@@ -61,18 +61,21 @@ def redeploy(
         command.append("--no-wait")
     if selector is not None:
         command += ["--selector", selector]
+    release = profile.flux.helm_release
     with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
-        plan = rd.plan_redeploy(cluster, profile, selector)
-        execution = run_plan(
-            run,
-            plan,
-            cluster,
-            journal=journal,
-            command=command,
-            command_name="redeploy",
-            question="Delete and redeploy as planned?",
-            force=force,
-        )
+        lifecycle = f"HelmRelease {release.namespace}/{release.name} at {cluster.server}"
+        with mutation_lock(run, "lifecycle", lifecycle, what=lifecycle, command="redeploy"):
+            plan = rd.plan_redeploy(cluster, profile, selector)
+            execution = run_plan(
+                run,
+                plan,
+                cluster,
+                journal=journal,
+                command=command,
+                command_name="redeploy",
+                question="Delete and redeploy as planned?",
+                force=force,
+            )
         if execution.declined or execution.dry_run or no_wait:
             finish(run, execution)
             return

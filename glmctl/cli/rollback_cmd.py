@@ -61,7 +61,13 @@ def rollback(
 
     Examples: glmctl rollback --reason "auth hooks failing"; glmctl rollback --undo --commit
     """
-    from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
+    from glmctl.cli._recovery_support import (
+        finish,
+        global_flags,
+        mutation_lock,
+        person_console,
+        run_plan,
+    )
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
     from glmctl.config import load_profile
@@ -84,7 +90,10 @@ def rollback(
         *global_flags(run),
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
     ]
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with (
+        mutation_lock(run, "repo", str(root), what=f"the repository {root}", command="rollback"),
+        Cluster.connect(run.options.kubeconfig, run.options.context) as cluster,
+    ):
         options = rb.RollbackOptions(
             repo=root,
             user=cluster.user_name,
@@ -108,29 +117,30 @@ def rollback(
             question="Undo the rollback as planned?" if undo else "Roll back as planned?",
             file_edits=planned.edits,
         )
-    files_changed = any(
-        outcome.result == "done" and outcome.item.action == "edit-file"
-        for outcome in execution.outcomes
-    )
-    console = person_console(run)
-    committed: str | None = None
-    if files_changed:
-        diff = rb.git_diff(root, planned.files)
-        if diff:
-            from glmctl.render.plan import diff_text
+        files_changed = any(
+            outcome.result == "done" and outcome.item.action == "edit-file"
+            for outcome in execution.outcomes
+        )
+        console = person_console(run)
+        committed: str | None = None
+        if files_changed:
+            diff = rb.git_diff(root, planned.files)
+            if diff:
+                from glmctl.render.plan import diff_text
 
-            console.print("git diff:", style="bold")
-            console.print(diff_text(diff), end="")
-        if commit:
-            committed = rb.git_commit(root, planned.files, rb.commit_message(undo, profile, reason))
-            console.print(
-                f"Committed {committed} (not pushed)."
-                if committed
-                else "Nothing to commit: the edited files already match the last commit."
-            )
-        _next_steps(console, undo=undo, committed=committed is not None or commit)
-    elif commit:
-        console.print("Nothing to commit: no file was changed.")
+                console.print("git diff:", style="bold")
+                console.print(diff_text(diff), end="")
+            if commit:
+                message = rb.commit_message(undo, profile, reason)
+                committed = rb.git_commit(root, planned.files, message)
+                console.print(
+                    f"Committed {committed} (not pushed)."
+                    if committed
+                    else "Nothing to commit: the edited files already match the last commit."
+                )
+            _next_steps(console, undo=undo, committed=committed is not None or commit)
+        elif commit:
+            console.print("Nothing to commit: no file was changed.")
     finish(run, execution, committed=committed)
 
 
