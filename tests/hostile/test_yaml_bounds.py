@@ -114,3 +114,14 @@ def test_small_aliases_in_real_files_still_work(
     config.write_text("namespaces:\n  identity: &ns auth\n  onepassword: *ns\n", encoding="utf-8")
     result = run_cli(["--config", str(config), "config", "show"])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_repository_kustomization_is_bounded(case: str) -> None:
+    from glmctl.repo.kustomize_edit import enable_resources
+
+    text, words = CASES[case]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=words):
+        enable_resources("resources:\n  - a.yaml\n" + text, ["b.yaml"], label="k.yaml")
+    assert time.monotonic() - started < 5
