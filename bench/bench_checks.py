@@ -62,12 +62,13 @@ def request_count(kubeconfig: Path, runbook_name: str) -> tuple[int, str]:
     return clusters[0].request_count, result.status.value
 
 
-def measure(label: str, scenario: Any, env: dict[str, str]) -> dict[str, Any]:
-    """Start a simulator for ``scenario`` and measure both commands (and kubectl) on it."""
+def measure(label: str, scenario: Any, env: dict[str, str], start: Any = None) -> dict[str, Any]:
+    """Start ``scenario`` (on the simulator, or with ``start``) and measure both commands
+    (and kubectl) on it."""
     from glmctl.sim.runner import start_simulator
 
     started = time.perf_counter()
-    with start_simulator(scenario) as handle:
+    with (start or start_simulator)(scenario) as handle:
         load_seconds = time.perf_counter() - started
         kubeconfig = handle.kubeconfig_path
         figures: dict[str, Any] = {"label": label, "load": load_seconds}

@@ -13,7 +13,6 @@ The loader also remembers where each value came from ("default" or "file:line") 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,12 +24,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from glmctl.errors import ConfigError
 from glmctl.lint.settings import LintSettings
 from glmctl.paths import check_relative
+from glmctl.suggest import closest, ranked
 
 PROFILE_FILE_NAME = "glmctl.yaml"
 
 RepoPath = Annotated[str, AfterValidator(check_relative)]
 """A path inside the GitOps repository: relative to its root, POSIX, no ``..``."""
 DEFAULT_SOURCE = "default"
+
+
+FLUX_NAMESPACE = "flux-system"
+"""Where Flux lives (``flux install``'s default): the default of every namespace below that
+holds Flux objects, and of step parameters that name one. The one place this name is set."""
 
 
 class _Section(BaseModel):
@@ -55,16 +60,16 @@ class HelmReleaseRef(_Section):
     """
 
     name: str = "gitops-lifecycle-management"
-    namespace: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
     release_name: str = "gitops-lifecycle-management"
-    storage_namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
 
 
 class FluxSettings(_Section):
     """The Flux objects of the lifecycle deployment and those around it."""
 
     lifecycle_kustomization: ObjectRef = ObjectRef(
-        name="infrastructure-gitops-lifecycle-management", namespace="flux-system"
+        name="infrastructure-gitops-lifecycle-management", namespace=FLUX_NAMESPACE
     )
     helm_release: HelmReleaseRef = HelmReleaseRef()
     prerequisites: tuple[str, ...] = (
@@ -83,7 +88,7 @@ class Namespaces(_Section):
 
     identity: str = "authentik"
     onepassword: str = "onepassword-connect"
-    flux: str = "flux-system"
+    flux: str = FLUX_NAMESPACE
 
 
 class Component(_Section):
@@ -256,6 +261,24 @@ class Profile(_Section):
     monitoring: MonitoringSettings = MonitoringSettings()
     lint: LintSettings = LintSettings()
     runbooks: RunbookSettings = RunbookSettings()
+
+    def in_flux_namespace(self, namespace: str) -> Profile:
+        """This profile with its Flux objects looked for in ``namespace`` (``-n``, as the
+        flux CLI's): the lifecycle Kustomization, the prerequisites, the HelmRelease and
+        the Helm release storage. The workloads' namespaces stay as configured."""
+        flux = self.flux
+        release = flux.helm_release.model_copy(
+            update={"namespace": namespace, "storage_namespace": namespace}
+        )
+        lifecycle = flux.lifecycle_kustomization.model_copy(update={"namespace": namespace})
+        return self.model_copy(
+            update={
+                "flux": flux.model_copy(
+                    update={"lifecycle_kustomization": lifecycle, "helm_release": release}
+                ),
+                "namespaces": self.namespaces.model_copy(update={"flux": namespace}),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -454,8 +477,8 @@ def _config_error(error: ValidationError, document: Any, label: str) -> ConfigEr
     if first["type"] == "extra_forbidden":
         parent = _model_at(Profile, loc[:-1])
         unknown = str(loc[-1])
-        valid = _closest_first(unknown, _field_names(parent))
-        guess = difflib.get_close_matches(unknown, valid, n=1)
+        valid = ranked(unknown, _field_names(parent))
+        guess = closest(unknown, valid, n=1)
         suggestion = f"; did you mean {guess[0]!r}?" if guess else "."
         section = _format_loc(loc[:-1]) or "the top level"
         return ConfigError(
@@ -528,13 +551,9 @@ def _field_names(model: type[BaseModel] | None) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
-def _closest_first(word: str, choices: list[str]) -> list[str]:
-    return sorted(choices, key=lambda choice: -difflib.SequenceMatcher(None, word, choice).ratio())
-
-
 def _valid_keys_hint(model: type[BaseModel] | None, key: Any) -> str | None:
     names = _field_names(model)
     if not names:
         return None
-    ordered = _closest_first(str(key), names) if key is not None else names
+    ordered = ranked(str(key), names) if key is not None else names
     return f"Valid keys there: {', '.join(ordered)}."

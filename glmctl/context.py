@@ -6,6 +6,7 @@ layer looks at ``sys.argv``, environment variables for output, or whether stdout
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +16,40 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+# The global options' names, as typed on the command line (short aliases included): the
+# CLI hoists them before the subcommand; the journal skips them to find the command word.
+VALUE_OPTIONS = frozenset(
+    {
+        "--context",
+        "--kubeconfig",
+        "--config",
+        "-o",
+        "--output",
+        "--timeout",
+        "--as",
+        "--as-group",
+        "-n",
+        "--namespace",
+        "--runbook-dir",
+    }
+)
+"""Global options that take a value."""
+FLAG_OPTIONS = frozenset(
+    {
+        "--dry-run",
+        "--yes",
+        "-y",
+        "-v",
+        "--verbose",
+        "--no-color",
+        "--debug",
+        "-A",
+        "--all-namespaces",
+    }
+)
+"""Global options that do not."""
 
 
 class OutputFormat(StrEnum):
@@ -37,12 +72,33 @@ class GlobalOptions:
     config: Path | None = None
     output: OutputFormat = OutputFormat.RICH
     timeout: float | None = None
+    """Seconds (``--timeout``); None when not given; 0 means no limit, as kubectl's
+    ``--request-timeout=0``."""
+    as_user: str | None = None
+    as_groups: tuple[str, ...] = ()
+    namespace: str | None = None
+    """``-n``: where the Flux objects are, instead of the profile's namespace."""
+    all_namespaces: bool = False
+    """``-A``: find the namespace holding the lifecycle's Flux objects."""
     dry_run: bool = False
     yes: bool = False
     verbose: int = 0
     no_color: bool = False
     debug: bool = False
     runbook_dir: Path | None = None
+
+    @property
+    def budget(self) -> float | None:
+        """The whole command's time limit in seconds, None for no limit (``--timeout`` not
+        given, or ``--timeout 0``)."""
+        return self.timeout or None
+
+    def wait_seconds(self, default: float) -> float:
+        """How long a waiting command (``monitor``, ``redeploy``) waits: ``default`` when
+        ``--timeout`` is not given, forever (``math.inf``) for ``--timeout 0``."""
+        if self.timeout is None:
+            return default
+        return self.timeout or math.inf
 
 
 @dataclass

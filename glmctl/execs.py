@@ -1,7 +1,8 @@
-"""The one place glmctl runs external programs (kubectl, flux, helm, git), through ``sh``.
+"""The one place glmctl runs external programs (kubectl, flux, helm, git through ``sh``;
+glmctl itself for the demo).
 
-Every command line is logged at debug before it runs, output is captured (never streamed
-to the terminal from here), and a missing program is an answer (``None`` / exit 127), not
+Every command line is logged at debug before it runs, output is captured (streamed only
+for the demo's own glmctl commands), and a missing program is an answer (``None`` / exit 127), not
 an exception: glmctl works without ``flux`` and ``helm`` and only mentions them in hints.
 """
 
@@ -15,9 +16,10 @@ import shlex
 import shutil
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from glmctl.errors import TimedOut
 
@@ -133,6 +135,21 @@ class ProgramTimedOut(TimedOut):
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def run_glmctl(
+    args: Sequence[str], *, stdout: IO[str], stderr: IO[str], env: Mapping[str, str]
+) -> int:
+    """Run ``glmctl ARGS`` in a child process (this interpreter's ``-m glmctl``) with its
+    output going straight to ``stdout``/``stderr``; its exit code. ``glmctl demo`` runs each
+    command this way, as the user would type it."""
+    import subprocess
+    import sys
+
+    command = (sys.executable, "-m", "glmctl", *args)
+    log.debug("run: %s", shlex.join(command))
+    done = subprocess.run(command, stdout=stdout, stderr=stderr, env=dict(env), check=False)
+    return done.returncode
 
 
 def tool_version(name: str) -> str | None:

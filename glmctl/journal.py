@@ -396,7 +396,7 @@ def default_journal_dir() -> Path:
 
 def command_word(command: Sequence[str]) -> str:
     """The subcommand in an argument list, skipping global options and their values."""
-    from glmctl.cli.globals import VALUE_OPTIONS
+    from glmctl.context import VALUE_OPTIONS
 
     skip_next = False
     for token in command:

@@ -30,6 +30,7 @@ The verdict, checked after every change:
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -40,11 +41,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
+from glmctl.cluster.jobs import JobPhase, job_state
 from glmctl.cluster.resources import ResourceType
 from glmctl.errors import ClusterUnreachable, Forbidden, TimedOut
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
 
 Obj = dict[str, Any]
 Key = tuple[str, str, str]
@@ -85,20 +88,20 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class MonitorTargets:
-    """What to follow; the defaults are the deployment guide's names.
-
-    ``job_selector`` picks the chart's Jobs (Helm hooks) in ``job_namespace``.
+    """What to follow: the profile's names (``from_profile``; the defaults live in
+    ``glmctl.config`` only). ``job_selector`` picks the chart's Jobs (Helm hooks) in
+    ``job_namespace``.
     """
 
-    kustomization_namespace: str = "flux-system"
-    kustomization_name: str = "infrastructure-gitops-lifecycle-management"
-    helmrelease_namespace: str = "flux-system"
-    helmrelease_name: str = "gitops-lifecycle-management"
-    job_namespace: str = "flux-system"
-    job_selector: str = "app.kubernetes.io/name=gitops-lifecycle-management"
+    kustomization_namespace: str
+    kustomization_name: str
+    helmrelease_namespace: str
+    helmrelease_name: str
+    job_namespace: str
+    job_selector: str
 
     @classmethod
-    def from_profile(cls, profile: Any) -> MonitorTargets:
+    def from_profile(cls, profile: Profile) -> MonitorTargets:
         """Names from a :class:`glmctl.config.Profile`. Hooks run in the release's namespace."""
         kustomization = profile.flux.lifecycle_kustomization
         release = profile.flux.helm_release
@@ -235,7 +238,7 @@ class MonitorOutcome:
             "exitCode": self.exit_code,
             "summary": self.summary,
             "elapsedSeconds": round(self.elapsed, 1),
-            "timeoutSeconds": self.timeout,
+            "timeoutSeconds": None if math.isinf(self.timeout) else self.timeout,
             "objects": [obj.to_data() for obj in self.objects],
             "events": [event.to_data() for event in self.events],
         }
@@ -504,42 +507,30 @@ def _from_earlier_attempt(job: Obj, release: Obj | None) -> bool:
     return requested is not None and created is not None and created < requested
 
 
-def job_state(job: Obj) -> tuple[str, str, str]:
-    """(Running | Complete | Failed, reason, message) of a batch/v1 Job.
-
-    ``FailureTarget`` and ``SuccessCriteriaMet`` (Kubernetes 1.31+) are set before
-    ``Failed`` / ``Complete`` while pods terminate; the outcome is already decided then.
-    """
-    for condition_type, state in (
-        ("Failed", "Failed"),
-        ("FailureTarget", "Failed"),
-        ("Complete", "Complete"),
-        ("SuccessCriteriaMet", "Complete"),
-    ):
-        found = flux.find_condition(job, condition_type)
-        if found is not None and found.get("status") == "True":
-            return state, str(found.get("reason") or ""), str(found.get("message") or "")
-    active = int((job.get("status") or {}).get("active") or 0)
-    return "Running", "", f"{active} pod(s) active" if active else "not finished"
-
-
 def _job_row(key: Key, job: Obj, release: Obj | None) -> ObjectState:
     """A Job's row. A failed Job fails the wait, unless it is history: the release is Ready
     already (the Job's TTL has not removed it yet), or a reconcile requested after the
     Job was created will run the hooks again."""
-    state, reason, message = job_state(job)
+    state = job_state(job)
     history = (release is not None and _settled(release)) or _from_earlier_attempt(job, release)
+    failed = state.phase is JobPhase.FAILED
+    if state.reason or state.message:
+        message = state.message
+    elif state.phase is JobPhase.RUNNING:
+        message = f"{state.active} pod(s) active"
+    else:
+        message = state.describe()
     return ObjectState(
         key[0],
         key[1],
         key[2],
         Role.JOB,
         found=True,
-        ready=state == "Complete" or (state == "Failed" and history),
-        state=state,
-        reason=reason,
+        ready=state.phase is JobPhase.COMPLETE or (failed and history),
+        state=str(state.phase),
+        reason=state.reason,
         message=message,
-        failed=state == "Failed" and not history,
+        failed=failed and not history,
     )
 
 
@@ -698,8 +689,9 @@ def follow(
 
     Returns the outcome (its ``exit_code`` is 0 / 1 / 4); never raises for a failed or
     timed-out deploy. ``timeout=0`` reads the current state once and does not watch
-    (``glmctl monitor --once``). When the cluster connection has a budget of its own
-    (``Timeouts.total``, the global ``--timeout``), the wait ends when that runs out, too.
+    (``glmctl monitor --once``); ``math.inf`` waits without limit (``--timeout 0``). When
+    the cluster connection has a budget of its own (``Timeouts.total``, the global
+    ``--timeout``), the wait ends when that runs out, too.
     Ctrl-C raises :class:`FollowInterrupted` carrying the outcome so far. ``on_update``
     is called from the calling thread after the first read and after every change, with
     all rows, the changed ones and the new events. Cluster errors (unreachable for good,
@@ -871,5 +863,4 @@ __all__ = [
     "Stream",
     "Verdict",
     "follow",
-    "job_state",
 ]

@@ -183,10 +183,11 @@ def check_selector(selector: str, lifecycle_selector: str) -> None:
     the lifecycle's labels, and a delete by such a selector is how clusters get emptied.
     """
     if not selector.strip():
+        from glmctl.config import Selectors
+
         raise UsageError(
             "refusing an empty label selector: it would match every object.",
-            hint="Set selectors.lifecycle in glmctl.yaml (default "
-            "app.kubernetes.io/name=gitops-lifecycle-management).",
+            hint=f"Set selectors.lifecycle in glmctl.yaml (default {Selectors().lifecycle}).",
         )
     required = equality_labels(lifecycle_selector)
     if not required:

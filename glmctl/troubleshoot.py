@@ -9,10 +9,10 @@ validation section checks for. Adding a topic is one entry here and one runbook.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from glmctl.errors import UsageError
+from glmctl.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def find_topic(name: str) -> Topic:
         if wanted == topic.name or wanted in topic.aliases:
             return topic
     every = [alias for topic in TOPICS for alias in (topic.name, *topic.aliases)]
-    close = difflib.get_close_matches(wanted, every, n=1, cutoff=0.6)
+    close = closest(wanted, every, n=1)
     suggestion = f" (did you mean {_canonical(close[0])}?)" if close else ""
     raise UsageError(
         f"unknown troubleshooting topic `{name}`{suggestion}",

@@ -8,15 +8,16 @@ functions, keeping ``glmctl --help`` fast.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from glmctl.context import OutputFormat, RunContext
-from glmctl.errors import UsageError
+from glmctl.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
     from glmctl.runbook.result import RunbookResult
     from glmctl.steps.registry import ClusterFactory, StepRegistry
 
@@ -32,7 +33,7 @@ def run_runbook(
     run_ctx: RunContext,
     runbook_name_or_path: str,
     params: Mapping[str, object] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     cluster_factory: ClusterFactory | None = None,
     *,
     registry: StepRegistry | None = None,
@@ -55,14 +56,42 @@ def run_runbook(
         repo=repo,
     )
     render_result(run_ctx, result)
+    raise_if_stopped(result)
     return result.exit_code
+
+
+def raise_if_stopped(result: RunbookResult) -> None:
+    """A run that stopped early (its ``--timeout`` ran out, the API server did not answer,
+    the cluster cannot be reached) ends in one error line that says why, and its exit code.
+
+    Call after rendering the report: the steps that did finish are still shown.
+    """
+    from glmctl.errors import ClusterUnreachable, TimedOut
+    from glmctl.runbook.result import RunStatus
+
+    reason = result.stopped_because
+    if reason is None:
+        return
+    where = f"runbook {result.runbook} stopped"
+    if result.status is RunStatus.TIMED_OUT:
+        raise TimedOut(
+            f"{where}: {reason}.",
+            hint="Check that the API server is up and not overloaded (kubectl cluster-info), "
+            "or allow it longer with --timeout.",
+        )
+    if result.status is RunStatus.UNREACHABLE:
+        raise ClusterUnreachable(
+            f"{where}: {reason}.",
+            hint="Check that the cluster is up and that the kubeconfig points at it "
+            "(kubectl cluster-info).",
+        )
 
 
 def execute_runbook(
     run_ctx: RunContext,
     runbook_name_or_path: str,
     params: Mapping[str, object] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     cluster_factory: ClusterFactory | None = None,
     *,
     registry: StepRegistry | None = None,
@@ -103,7 +132,7 @@ def execute_runbook(
         )
 
 
-def runbook_search_path(run_ctx: RunContext, profile: Any) -> list[tuple[str, Path]]:
+def runbook_search_path(run_ctx: RunContext, profile: Profile | None) -> list[tuple[str, Path]]:
     """Where runbook names are looked up for this run: ``--runbook-dir``, the profile's
     ``runbooks.dir``, the user's directory, the shipped runbooks (never ``./runbooks``)."""
     from glmctl.runbook.locate import search_path
@@ -111,9 +140,8 @@ def runbook_search_path(run_ctx: RunContext, profile: Any) -> list[tuple[str, Pa
     asked: list[Path] = []
     if run_ctx.options.runbook_dir is not None:
         asked.append(run_ctx.options.runbook_dir)
-    configured = getattr(getattr(profile, "runbooks", None), "dir", None)
-    if isinstance(configured, str) and configured:
-        asked.append(Path(configured))
+    if profile is not None and profile.runbooks.dir:
+        asked.append(Path(profile.runbooks.dir))
     return search_path(asked)
 
 
@@ -130,29 +158,61 @@ def render_result(run_ctx: RunContext, result: RunbookResult) -> None:
 
 
 def default_cluster_factory(run_ctx: RunContext) -> ClusterFactory:
-    """Connect with the global ``--kubeconfig``, ``--context`` and ``--timeout``, on first
-    use only."""
+    """Connect the one way every command does (``Cluster.from_options``: ``--kubeconfig``,
+    ``--context``, ``--as``, ``--timeout``), on first use only."""
 
-    def connect() -> Any:
-        try:
-            client = importlib.import_module("glmctl.cluster.client")
-        except ModuleNotFoundError:
-            raise UsageError(
-                "this build of glmctl has no cluster layer (glmctl.cluster.client)"
-            ) from None
-        return client.Cluster.from_options(run_ctx.options)
+    def connect() -> Cluster:
+        from glmctl.cluster.client import Cluster
+
+        return Cluster.from_options(run_ctx.options)
 
     return connect
 
 
-def load_profile(run_ctx: RunContext) -> Any:
-    """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else defaults.
+def load_profile(run_ctx: RunContext, *, reads_cluster: bool = True) -> Profile:
+    """The cluster profile for ``--config``, else ``glmctl.yaml`` found upward, else
+    defaults; with ``-n/--namespace`` its Flux objects are looked for in that namespace,
+    with ``-A/--all-namespaces`` in the one namespace that holds the lifecycle
+    Kustomization (found with one list). Every command that reads the cluster takes its
+    profile from here.
 
     A broken profile file is a ``ConfigError`` (exit 2) before anything runs.
     """
     from glmctl.config import load_profile as load
 
-    return load(run_ctx.options.config).profile
+    options = run_ctx.options
+    profile = load(options.config).profile
+    if options.namespace and options.all_namespaces:
+        raise UsageError(
+            "-n/--namespace and -A/--all-namespaces say different things",
+            hint="Name the namespace with -n, or let -A find it; not both.",
+        )
+    if options.namespace:
+        return profile.in_flux_namespace(options.namespace)
+    if options.all_namespaces and reads_cluster:
+        return profile.in_flux_namespace(_find_lifecycle_namespace(run_ctx, profile))
+    return profile
+
+
+def _find_lifecycle_namespace(run_ctx: RunContext, profile: Profile) -> str:
+    from glmctl.cluster.client import Cluster
+    from glmctl.status import lifecycle_namespaces
+
+    name = profile.flux.lifecycle_kustomization.name
+    with Cluster.from_options(run_ctx.options) as cluster:
+        found = lifecycle_namespaces(cluster, profile)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise CheckFailed(
+            f"no Kustomization named {name} in any namespace (-A).",
+            hint="Check the name in glmctl.yaml (flux.lifecycle_kustomization) "
+            "or the context (--context).",
+        )
+    raise UsageError(
+        f"Kustomizations named {name} are in {len(found)} namespaces: {', '.join(found)}.",
+        hint="Pick one with -n NAMESPACE.",
+    )
 
 
 def parse_param_options(values: list[str]) -> dict[str, str]:

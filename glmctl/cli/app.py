@@ -51,23 +51,32 @@ def _output_format(value: str | OutputFormat) -> OutputFormat:
         raise ValueError(f"{value!r} is not one of {choices}") from None
 
 
+def _timeout(value: str | float) -> float:
+    from glmctl.cli.globals import parse_timeout
+
+    return value if isinstance(value, float) else parse_timeout(str(value))
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     context: Annotated[
-        str | None, typer.Option("--context", help="Kubeconfig context to use.")
+        str | None, typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.")
     ] = None,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(
             "--kubeconfig",
+            metavar="FILE",
             help="Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
         ),
     ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", help="Profile file (default: glmctl.yaml found upward from here)."
+            "--config",
+            metavar="FILE",
+            help="Profile file (default: glmctl.yaml found upward from here).",
         ),
     ] = None,
     output: Annotated[
@@ -76,19 +85,60 @@ def root(
             "--output",
             "-o",
             parser=_output_format,
-            help="Output format (sarif and github: lint only).",
+            metavar="FORMAT",
+            help="Output format: rich, json, junit or markdown (sarif, github: lint only).",
         ),
     ] = OutputFormat.RICH,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", min=0.0, help="Seconds to wait before giving up (exit 4)."),
+        typer.Option(
+            "--timeout",
+            parser=_timeout,
+            metavar="DURATION",
+            help="Give up after this long (exit 4): seconds or 90s, 5m, 1h30m, 500ms; "
+            "0 means no limit.",
+            show_default=False,
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            metavar="NAMESPACE",
+            help="Look for the Flux objects in this namespace (default: the profile's, "
+            "flux-system).",
+        ),
+    ] = None,
+    all_namespaces: Annotated[
+        bool,
+        typer.Option(
+            "--all-namespaces",
+            "-A",
+            help="Find the Flux objects in whichever namespace holds the lifecycle Kustomization.",
+        ),
+    ] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", metavar="USER", help="Act as this user or service account (impersonation)."
+        ),
+    ] = None,
+    as_groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--as-group", metavar="GROUP", help="Act as a member of this group; repeatable."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, show_default=False, help="More detail; repeat for more."
+        ),
     ] = 0,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.")] = False,
     debug: Annotated[
@@ -117,6 +167,10 @@ def root(
         config=config,
         output=output,
         timeout=timeout,
+        as_user=as_user,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        as_groups=tuple(as_groups or ()),
         dry_run=dry_run,
         yes=yes,
         verbose=verbose,

@@ -83,6 +83,67 @@ COMMANDS: dict[str, CommandEntry] = {
 }
 
 
+#: Every leaf command's examples, one per line under "Examples:" in its --help (a test
+#: checks that each leaf has some and that each runs at least as far as parsing).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "status": ("glmctl status", "glmctl status -o json", "glmctl status --context prod"),
+    "preflight": ("glmctl preflight", "glmctl preflight --repo ~/home-ops -o junit > pre.xml"),
+    "monitor": (
+        "glmctl monitor",
+        "glmctl monitor --timeout 2m",
+        "glmctl monitor --once -o json",
+    ),
+    "verify": ("glmctl verify", "glmctl verify -o markdown > report.md"),
+    "rollback": (
+        'glmctl rollback --reason "auth hooks failing"',
+        "glmctl rollback --dry-run",
+        "glmctl rollback --undo --commit",
+    ),
+    "redeploy": (
+        "glmctl redeploy",
+        "glmctl redeploy --dry-run",
+        "glmctl redeploy --yes --no-wait",
+    ),
+    "troubleshoot": (
+        "glmctl troubleshoot",
+        "glmctl troubleshoot helmrelease",
+        "glmctl troubleshoot external-secrets -o markdown",
+    ),
+    "lint": (
+        "glmctl lint",
+        "glmctl lint ./talos-gitops -o sarif > lint.sarif",
+        "glmctl lint --format github",
+        "glmctl lint --list-rules",
+    ),
+    "runbook list": ("glmctl runbook list", "glmctl runbook list -o json"),
+    "runbook show": ("glmctl runbook show preflight", "glmctl runbook show ./my-checks.yaml"),
+    "runbook validate": ("glmctl runbook validate", "glmctl runbook validate ./my-checks.yaml"),
+    "runbook run": (
+        "glmctl runbook run preflight",
+        "glmctl runbook run ./my-checks.yaml -p namespace=authentik",
+        "glmctl runbook run verify -o junit > verify.xml",
+    ),
+    "runbook steps": ("glmctl runbook steps", "glmctl runbook steps -o json"),
+    "journal list": ("glmctl journal list", "glmctl journal list -o json"),
+    "journal show": ("glmctl journal show 20261126T0301", "glmctl journal show 2026 -o json"),
+    "journal restore": (
+        "glmctl journal restore 20261126T0301 --dry-run",
+        "glmctl journal restore 20261126T0301",
+    ),
+    "config show": ("glmctl config show", "glmctl config show -o json"),
+    "config path": ("glmctl config path", "glmctl config path --config ./glmctl.yaml"),
+    "sim serve": (
+        "glmctl sim serve --scenario predeploy",
+        "glmctl sim serve --scenario generated --size 2000,500,10000",
+        "glmctl sim serve --scenario ./my-cluster.yaml --port 6443",
+        "glmctl sim serve --engine real --scenario healthy",
+    ),
+    "sim scenarios": ("glmctl sim scenarios",),
+    "demo": ("glmctl demo", "glmctl demo --scenario helmrelease-failed"),
+    "version": ("glmctl version", "glmctl --version"),
+}
+
+
 def load_command(name: str) -> Any:
     """Build the click command ``name`` from its module (None for an unknown name)."""
     entry = COMMANDS.get(name)
@@ -90,7 +151,115 @@ def load_command(name: str) -> Any:
         return None
     holder = typer.Typer(rich_markup_mode=None)
     import_module(f"glmctl.cli.{entry.module}").register(holder)
-    return typer.main.get_group(holder).commands.get(name)
+    command = typer.main.get_group(holder).commands.get(name)
+    if command is not None:
+        tidy_help(command, name)
+    return command
+
+
+def wants_subcommand_help(args: list[str]) -> bool:
+    """``glmctl [GLOBALS] COMMAND ... --help``: help for a command, nothing to run."""
+    words = args[: args.index("--")] if "--" in args else args
+    return _command_index(words) is not None and any(w in ("-h", "--help") for w in words)
+
+
+def _command_index(args: list[str]) -> int | None:
+    """Where the command name is, after the (hoisted) global options and their values."""
+    from glmctl.context import VALUE_OPTIONS
+
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in VALUE_OPTIONS:
+            index += 2
+            continue
+        if word.startswith("-"):
+            index += 1
+            continue
+        return index if word in COMMANDS else None
+    return None
+
+
+def print_subcommand_help(args: list[str]) -> int:
+    """Print the help of the command ``args`` name, without parsing the global options.
+
+    The root group would convert its options before the subcommand's --help runs, and
+    typer converts every value (given or not) with pydantic: importing it costs ~100 ms,
+    more than the rest of ``glmctl status --help``. Nothing runs here; nothing needs them.
+    """
+    import typer
+
+    from glmctl.cli.app import app
+
+    root = typer.main.get_command(app)
+    ctx = root.context_class(root, info_name="glmctl", **root.context_settings)
+    index = _command_index(args)
+    assert index is not None
+    name, rest = args[index], args[index + 1 :]
+    command = load_command(name)
+    # Down to the command whose help is asked for, without parsing the groups' options
+    # either (an option left unset is converted too).
+    while rest and rest[0] in getattr(command, "commands", {}):
+        ctx = command.context_class(command, info_name=name, parent=ctx)
+        name, rest = rest[0], rest[1:]
+        command = command.commands[name]
+    try:
+        with command.make_context(name, rest, parent=ctx) as sub:
+            command.invoke(sub)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
+
+
+def tidy_help(command: Any, path: str) -> None:
+    """kubectl-like help for ``command`` and its subcommands: ``--reason REASON`` and
+    ``TOPIC``, never typer's type labels (``<str>``, ``<list[str]>``, ``<float range>``),
+    an ``Examples:`` block (:data:`EXAMPLES`), and the global options listed under every
+    command, since they work anywhere."""
+    for param in command.params:
+        if param.param_type_name == "argument":
+            if param.metavar is None:
+                param.metavar = _metavar(param.name) + ("..." if param.nargs != 1 else "")
+            setattr(param, "display_type_rich", _no_type_label)  # noqa: B010 - an instance's
+        elif param.metavar is None and not (param.is_flag or param.count):
+            param.metavar = _metavar(max(param.opts, key=len))
+    original = command.format_epilog
+
+    examples = EXAMPLES.get(path, ())
+
+    def format_epilog(ctx: Any, formatter: Any) -> None:
+        if examples:
+            with formatter.section("Examples"):
+                for example in examples:
+                    formatter.write_text(example)
+        _format_global_options(ctx, formatter)
+        original(ctx, formatter)
+
+    setattr(command, "format_epilog", format_epilog)  # noqa: B010 - this instance only
+    for name, sub in getattr(command, "commands", {}).items():
+        tidy_help(sub, f"{path} {name}")
+
+
+def _metavar(name: str) -> str:
+    return name.lstrip("-").replace("-", "_").upper()
+
+
+def _no_type_label(ctx: Any) -> None:
+    return None
+
+
+def _format_global_options(ctx: Any, formatter: Any) -> None:
+    """The root command's options (``--context``, ``-o``, ``--timeout``...) as a section."""
+    root = ctx.find_root()
+    records = [
+        record
+        for param in root.command.get_params(root)
+        if param.name not in ("help", "version")
+        and (record := param.get_help_record(root)) is not None
+    ]
+    if records:
+        with formatter.section("Global options (anywhere on the line)"):
+            formatter.write_dl(records)
 
 
 class LazyCommandGroup(TyperGroup):

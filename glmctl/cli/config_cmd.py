@@ -27,7 +27,7 @@ def show(ctx: typer.Context) -> None:
     """Print every field of the effective profile, its value, and its source.
 
     The source is "default" (from the deployment guide) or FILE:LINE of the glmctl.yaml
-    that set it. Example: glmctl config show -o json
+    that set it.
     """
     from glmctl.context import OutputFormat
 

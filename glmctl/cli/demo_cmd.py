@@ -22,9 +22,6 @@ The simulator starts in the `predeploy` state (prerequisites Ready, the lifecycl
 not yet deployed). The demo then runs, as you would: status, preflight, redeploy (resume,
 reconcile, follow until Ready), verify and status again. Nothing outside this process is
 touched; the cluster disappears when the demo ends.
-
-  glmctl demo
-  glmctl demo --scenario helmrelease-failed   # see what a failed deploy looks like
 """
 
 
@@ -54,10 +51,16 @@ def register(app: typer.Typer) -> None:
 def demo(
     ctx: typer.Context,
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Scenario to start from.")
+        str, typer.Option("--scenario", "-s", metavar="NAME", help="Scenario to start from.")
     ] = "predeploy",
     time_scale: Annotated[
-        float, typer.Option("--time-scale", min=0.0, help="Speed of the simulated controllers.")
+        float,
+        typer.Option(
+            "--time-scale",
+            min=0.0,
+            metavar="FACTOR",
+            help="Speed of the simulated controllers: multiplies every delay and TTL.",
+        ),
     ] = 0.3,
 ) -> None:
     """Start a simulated cluster and walk through a deployment with glmctl."""
@@ -96,19 +99,15 @@ def demo(
 
 def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext, env: dict[str, str]) -> int:
     """Run one command as the user would type it, streaming its output; its exit code."""
-    import subprocess
-    import sys
+    from glmctl.execs import run_glmctl
 
     console = context.terminal.console()
     console.rule(f"[bold]{stage.title}")
     console.print(f"[dim]$[/] glmctl {' '.join(stage.args)}")
     passthrough = ["--no-color"] if context.options.no_color else []
-    argv = [sys.executable, "-m", "glmctl", "--kubeconfig", str(kubeconfig), *passthrough]
-    done = subprocess.run(
-        [*argv, *stage.args],
+    return run_glmctl(
+        ["--kubeconfig", str(kubeconfig), *passthrough, *stage.args],
         stdout=context.terminal.stdout,
         stderr=context.terminal.stderr,
         env=env,
-        check=False,
     )
-    return done.returncode

@@ -7,13 +7,11 @@ global option to the front before parsing (``glmctl status --context x`` works a
 
 from __future__ import annotations
 
+import re
+
+from glmctl.context import FLAG_OPTIONS, VALUE_OPTIONS
 from glmctl.errors import UsageError
 
-# Options that take a value, and flags that do not. Short aliases included.
-VALUE_OPTIONS = frozenset(
-    {"--context", "--kubeconfig", "--config", "-o", "--output", "--timeout", "--runbook-dir"}
-)
-FLAG_OPTIONS = frozenset({"--dry-run", "--yes", "-y", "-v", "--verbose", "--no-color", "--debug"})
 SHORT_VALUE_OPTIONS = frozenset(name for name in VALUE_OPTIONS if not name.startswith("--"))
 
 
@@ -59,3 +57,36 @@ def _is_repeated_verbose(token: str) -> bool:
 def _is_attached_short(token: str) -> bool:
     """``-ojson``: a short value option with its value written right after it."""
     return len(token) > 2 and not token.startswith("--") and token[:2] in SHORT_VALUE_OPTIONS
+
+
+_DURATION_UNITS = {
+    "h": 3600.0,
+    "m": 60.0,
+    "s": 1.0,
+    "ms": 0.001,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ns": 1e-9,
+}
+_DURATION = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:h|ms|m|s|us|µs|ns)")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|ns)")
+_PLAIN_SECONDS = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+
+
+def parse_timeout(text: str) -> float:
+    """``--timeout`` in seconds: plain seconds (``90``, ``2.5``) or a Go duration as kubectl
+    and flux write them (``90s``, ``5m``, ``1h30m``, ``500ms``). ``0`` means no limit.
+
+    Anything else is a :class:`UsageError` with one sentence (exit 2).
+    """
+    value = text.strip()
+    if _PLAIN_SECONDS.fullmatch(value):
+        return float(value)
+    if value and re.fullmatch(f"(?:{_DURATION.pattern})+", value):
+        return sum(
+            float(number) * _DURATION_UNITS[unit] for number, unit in _DURATION_PART.findall(value)
+        )
+    raise UsageError(
+        f"--timeout {text!r} is not a duration",
+        hint="Write seconds (90) or a duration such as 90s, 5m, 1h30m or 500ms; 0 means no limit.",
+    )

@@ -32,10 +32,7 @@ def register(app: typer.Typer) -> None:
 
 @journal_app.command("list")
 def list_entries(ctx: typer.Context) -> None:
-    """List journal entries, oldest first; "incomplete" means the command did not finish.
-
-    Example: glmctl journal list -o json
-    """
+    """List journal entries, oldest first; "incomplete" means the command did not finish."""
     import json
     from dataclasses import asdict
 
@@ -86,8 +83,6 @@ def restore(
     Server-set fields are stripped; objects that exist again are left alone; Secrets
     (recorded with values redacted) cannot be restored. Shows the plan and asks first
     (--yes to skip, --dry-run to only show).
-
-    Example: glmctl journal restore 20261126T0301
     """
     from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
     from glmctl.cluster.client import Cluster
@@ -100,7 +95,7 @@ def restore(
     what = f"journal entry {entry.id}"
     with (
         mutation_lock(run, "entry", entry.id, what=what, command="journal restore"),
-        Cluster.connect(run.options.kubeconfig, run.options.context) as cluster,
+        Cluster.from_options(run.options) as cluster,
     ):
         plan = plan_restore(cluster, entry)
         execution = run_plan(

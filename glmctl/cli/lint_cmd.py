@@ -52,16 +52,6 @@ def lint(
 
     Needs no cluster. Exit 1 when an error is found.
 
-    Examples:
-
-        glmctl lint
-
-        glmctl lint ./talos-gitops -o sarif > lint.sarif
-
-        glmctl lint --format github
-
-        glmctl lint --list-rules
-
     Silence one finding with a `# glmctl: ignore[RULE]` comment on its line (or alone on
     the line above); switch a rule off for paths, or declare Secrets created outside the
     repository, in glmctl.yaml:

@@ -14,6 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import typer
 
     from glmctl.cli.app import app
+    from glmctl.cli.commands import print_subcommand_help, wants_subcommand_help
     from glmctl.cli.globals import hoist_global_options
 
     given = list(sys.argv[1:] if argv is None else argv)
@@ -21,7 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(debug=debug, verbose=sum(a.count("v") for a in given if _is_v(a)))
     _enable_shell_completion()
     try:
-        result = app(args=hoist_global_options(given), prog_name="glmctl", standalone_mode=False)
+        args = hoist_global_options(given)
+        if wants_subcommand_help(args):
+            return print_subcommand_help(args)
+        result = app(args=args, prog_name="glmctl", standalone_mode=False)
     except GlmctlError as error:
         _report(error.message, error.hint)
         if debug:

@@ -18,8 +18,7 @@ def monitor(
         bool,
         typer.Option(
             "--once",
-            help="Print the current state and exit: 0 all Ready, 1 failed, "
-            "4 still in progress (as if --timeout 0).",
+            help="Print the current state and exit: 0 all Ready, 1 failed, 4 still in progress.",
         ),
     ] = False,
 ) -> None:
@@ -34,26 +33,22 @@ def monitor(
     Exit 0: all Ready at their current generation. Exit 1: one failed terminally (Stalled,
     or Ready=False with a terminal reason such as InstallFailed, UpgradeFailed or
     RetriesExceeded, or a hook Job Failed). Exit 4: still not settled after --timeout
-    seconds (default 600), or the API server did not answer in that time. Exit 130:
+    (default 10m; 0 waits without limit), or the API server did not answer in that time. Exit 130:
     interrupted (Ctrl-C), after showing the last state. A suspended Kustomization is
     waited on, not failed.
-
-    Examples: glmctl monitor; glmctl monitor --timeout 120; glmctl monitor --once -o json
     """
     from glmctl.cli._output import require_output
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, FollowInterrupted, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
 
     run = run_context(ctx)
     require_output(run, "monitor", (OutputFormat.RICH, OutputFormat.JSON))
-    targets = MonitorTargets.from_profile(load_profile(run.options.config).profile)
-    timeout = 0.0 if once else run.options.timeout
-    if timeout is None:
-        timeout = DEFAULT_TIMEOUT_SECONDS
+    targets = MonitorTargets.from_profile(load_profile(run))
+    timeout = 0.0 if once else run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
     as_json = run.options.output is OutputFormat.JSON
     console = run.terminal.console()
     live = run.terminal.color and not (as_json or once)

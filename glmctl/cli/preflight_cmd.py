@@ -32,7 +32,7 @@ def preflight(
     job still running, no Failed pods in the identity namespace, your RBAC, local tools.
 
     Exit 0 all passed, 1 a check failed, 2 bad configuration, 3 cluster unreachable,
-    4 timed out. Examples: glmctl preflight; glmctl preflight --repo ~/home-ops -o junit
+    4 timed out.
     """
     from glmctl.cli._runbook_runner import load_profile, run_runbook
     from glmctl.cli.app import run_context

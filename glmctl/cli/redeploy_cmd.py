@@ -41,20 +41,18 @@ def redeploy(
     The plan lists every object found; deletes go by name with uid and resourceVersion
     preconditions, so anything that changed after the plan is left alone and reported.
     Asks before acting (--yes to skip, --dry-run to only show). Exit 0 once Ready, 1 if
-    the deploy failed, 4 on --timeout (default 600 s).
-
-    Examples: glmctl redeploy; glmctl redeploy --yes --no-wait; glmctl redeploy --dry-run
+    the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
     """
     from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.errors import CheckFailed, TimedOut
     from glmctl.journal import Journal
     from glmctl.recovery import redeploy as rd
 
     run = run_context(ctx)
-    profile = load_profile(run.options.config).profile
+    profile = load_profile(run)
     journal = Journal()
     command = ["redeploy", *global_flags(run)]
     if no_wait:
@@ -62,7 +60,7 @@ def redeploy(
     if selector is not None:
         command += ["--selector", selector]
     release = profile.flux.helm_release
-    with Cluster.connect(run.options.kubeconfig, run.options.context) as cluster:
+    with Cluster.from_options(run.options) as cluster:
         lifecycle = f"HelmRelease {release.namespace}/{release.name} at {cluster.server}"
         with mutation_lock(run, "lifecycle", lifecycle, what=lifecycle, command="redeploy"):
             plan = rd.plan_redeploy(cluster, profile, selector)
@@ -95,14 +93,14 @@ def redeploy(
 
 def _follow(run: RunContext, cluster: Cluster, profile: Profile) -> MonitorOutcome:
     """Follow the deploy like ``glmctl monitor`` (live table, plain lines, or silently for
-    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 600 s)."""
+    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 10m; 0: no limit)."""
     from glmctl.cli._recovery_support import person_console
     from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
 
     targets = MonitorTargets.from_profile(profile)
-    timeout = run.options.timeout or DEFAULT_TIMEOUT_SECONDS
+    timeout = run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
     console = person_console(run)
     if run.options.output is OutputFormat.JSON:
         return follow(cluster, targets, timeout)

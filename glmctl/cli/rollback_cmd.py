@@ -58,8 +58,6 @@ def rollback(
     Shows the plan (cluster changes and the file diff), asks before acting (--yes to skip,
     --dry-run to only show), journals every change. Parts already done are reported and
     skipped, so running it twice is safe. --undo reverses every part.
-
-    Examples: glmctl rollback --reason "auth hooks failing"; glmctl rollback --undo --commit
     """
     from glmctl.cli._recovery_support import (
         finish,
@@ -68,14 +66,14 @@ def rollback(
         person_console,
         run_plan,
     )
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.config import load_profile
     from glmctl.journal import Journal
     from glmctl.recovery import rollback as rb
 
     run = run_context(ctx)
-    profile = load_profile(run.options.config).profile
+    profile = load_profile(run)
     root = (repo or rb.find_repo(Path.cwd(), profile.repo.outpost_kustomization)).resolve()
     if repo is not None and not (root / profile.repo.outpost_kustomization).is_file():
         from glmctl.errors import UsageError
@@ -92,7 +90,7 @@ def rollback(
     ]
     with (
         mutation_lock(run, "repo", str(root), what=f"the repository {root}", command="rollback"),
-        Cluster.connect(run.options.kubeconfig, run.options.context) as cluster,
+        Cluster.from_options(run.options) as cluster,
     ):
         options = rb.RollbackOptions(
             repo=root,

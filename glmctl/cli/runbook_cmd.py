@@ -93,7 +93,7 @@ def show_command(
     from glmctl.steps.registry import default_registry
 
     run_ctx = run_context(ctx)
-    profile = load_profile(run_ctx)
+    profile = load_profile(run_ctx, reads_cluster=False)
     loaded = load_runbook(
         find_runbook(runbook, runbook_search_path(run_ctx, profile)), profile=profile
     )
@@ -125,7 +125,7 @@ def validate_command(
     from glmctl.runbook.locate import find_runbook, list_runbooks
 
     run_ctx = run_context(ctx)
-    profile = load_profile(run_ctx)
+    profile = load_profile(run_ctx, reads_cluster=False)
     path = runbook_search_path(run_ctx, profile)
     targets = runbooks or [str(f.path) for f in list_runbooks(path) if not f.shadowed]
     failures = 0

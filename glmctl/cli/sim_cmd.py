@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,14 +12,14 @@ from glmctl.errors import UsageError
 if TYPE_CHECKING:
     from glmctl.sim.contracts import Scenario
 
-SERVE_HELP = """Serve a simulated cluster in the foreground until Ctrl-C.
+SERVE_HELP = """Serve a simulated cluster in the foreground until Ctrl-C, SIGTERM or SIGHUP.
 
 Prints the kubeconfig path first (write it elsewhere with the global --kubeconfig PATH),
-then how to point kubectl or glmctl at it. Examples:
+then how to point kubectl or glmctl at it. On stop it ends every process it started and
+removes its files, the kubeconfig it wrote included.
 
-  glmctl sim serve --scenario predeploy
-  glmctl sim serve --scenario generated --size 2000,500,10000
-  glmctl sim serve --scenario ./my-cluster.yaml --port 6443
+--engine real runs the scenario on a real etcd, kube-apiserver and kube-controller-manager
+(built once by `make real-cluster` in a glmctl checkout; Go is needed for that build only).
 """
 
 
@@ -38,29 +38,57 @@ def register(app: typer.Typer) -> None:
 def serve(
     ctx: typer.Context,
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Scenario name or path of a scenario file.")
+        str,
+        typer.Option(
+            "--scenario", "-s", metavar="NAME", help="Scenario name or path of a scenario file."
+        ),
     ] = "healthy",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0: a free port.")] = 0,
     size: Annotated[
         str | None,
-        typer.Option("--size", help="For --scenario generated: Kustomizations,HelmReleases,pods."),
+        typer.Option(
+            "--size",
+            metavar="K,H,P",
+            help="For --scenario generated: Kustomizations,HelmReleases,pods.",
+        ),
     ] = None,
     time_scale: Annotated[
         float | None,
-        typer.Option("--time-scale", min=0.0, help="Multiply every controller delay and TTL."),
+        typer.Option(
+            "--time-scale",
+            min=0.0,
+            metavar="FACTOR",
+            help="Speed of the simulated controllers: multiplies every delay and TTL.",
+        ),
     ] = None,
-    force: Annotated[
+    overwrite: Annotated[
         bool,
-        typer.Option("--force", help="Overwrite a --kubeconfig file that is not a simulator's."),
+        typer.Option(
+            "--overwrite", help="Overwrite a --kubeconfig file that is not a simulator's."
+        ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            metavar="sim|real",
+            help="sim: the built-in simulated API server; real: etcd, kube-apiserver and "
+            "kube-controller-manager built by `make real-cluster`.",
+        ),
+    ] = "sim",
 ) -> None:
-    """Serve a simulated cluster in the foreground until Ctrl-C."""
+    """Serve a simulated cluster in the foreground until Ctrl-C (or SIGTERM, SIGHUP)."""
     import errno
+    import signal
     import threading
 
     from glmctl.cli.app import run_context
-    from glmctl.sim.runner import start_simulator
     from glmctl.sim.scenario import with_time_scale
+
+    if engine not in ("sim", "real"):
+        raise UsageError(
+            f"--engine {engine!r} is not an engine.", hint="Choose --engine sim or --engine real."
+        )
 
     context = run_context(ctx)
     loaded = _load(scenario, size)
@@ -68,10 +96,18 @@ def serve(
         loaded = with_time_scale(loaded, time_scale)
     out = context.terminal.stdout
     kubeconfig = context.options.kubeconfig
-    if kubeconfig is not None and not force:
+    if kubeconfig is not None and not overwrite:
         _refuse_to_overwrite(kubeconfig)
+    if engine == "real" and port:
+        raise UsageError("--port applies to --engine sim only.", hint="Drop --port.")
+
+    def stop_on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_on_signal)
     try:
-        handle = start_simulator(loaded, port=port, kubeconfig_path=kubeconfig)
+        handle = _start(engine, loaded, port, kubeconfig)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise UsageError(
@@ -95,6 +131,19 @@ def serve(
         print("stopped", file=out, flush=True)
     finally:
         handle.stop()
+
+
+def _start(engine: str, loaded: Scenario, port: int, kubeconfig: Path | None) -> Any:
+    """Start the chosen engine; both handles have url, kubeconfig_path, context and stop()."""
+    if engine == "real":
+        from glmctl.realcluster.binaries import find_binaries
+        from glmctl.realcluster.engine import start_real_engine
+
+        binaries = find_binaries()  # before anything starts: one sentence if not built
+        return start_real_engine(loaded, kubeconfig_path=kubeconfig, binaries=binaries)
+    from glmctl.sim.runner import start_simulator
+
+    return start_simulator(loaded, port=port, kubeconfig_path=kubeconfig)
 
 
 def scenarios(ctx: typer.Context) -> None:
@@ -164,5 +213,5 @@ def _refuse_to_overwrite(path: Path) -> None:
         raise UsageError(
             f"{path} exists and is not a simulator's kubeconfig; it would be overwritten.",
             hint="Pass another --kubeconfig path (or none: a temporary file), "
-            "or --force to replace it.",
+            "or --overwrite to replace it.",
         )

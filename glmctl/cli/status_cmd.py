@@ -17,22 +17,20 @@ def status(ctx: typer.Context) -> None:
     age and message, read the way `flux get` reads them. Objects that do not exist show as
     "not found". What is not Ready gets a next step (resume, monitor, troubleshoot). Writes
     -o rich or json. Exit 0 when everything shown is Ready, 1 otherwise.
-
-    Examples: glmctl status; glmctl status -o json; glmctl status --context prod
     """
     from datetime import UTC, datetime
 
     from glmctl.cli._output import require_output
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.cluster.topology import StatusTargets, build_status
-    from glmctl.config import load_profile
     from glmctl.context import OutputFormat
     from glmctl.render.status import print_status, status_json
+    from glmctl.status import StatusTargets, build_status
 
     run = run_context(ctx)
     require_output(run, "status", (OutputFormat.RICH, OutputFormat.JSON))
-    targets = StatusTargets.from_profile(load_profile(run.options.config).profile)
+    targets = StatusTargets.from_profile(load_profile(run))
     with Cluster.from_options(run.options) as cluster:
         report = build_status(cluster, targets, context=cluster.context_name)
     now = datetime.now(UTC)

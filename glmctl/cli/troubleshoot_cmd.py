@@ -8,11 +8,12 @@ there is nobody to ask, so it stops with exit 2 and names the topics.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
+    from glmctl.config import Profile
     from glmctl.context import RunContext
     from glmctl.troubleshoot import Topic
 
@@ -55,8 +56,7 @@ def troubleshoot(
     to run. Without TOPIC on a terminal: a menu of topics, then "another topic / quit".
 
     Exit 0 nothing wrong found, 1 a problem diagnosed, 2 no TOPIC and no terminal (or an
-    unknown topic), 3 cluster unreachable, 4 timed out. Examples: glmctl troubleshoot;
-    glmctl troubleshoot helmrelease; glmctl troubleshoot external-secrets -o markdown
+    unknown topic), 3 cluster unreachable, 4 timed out.
     """
     from glmctl.cli.app import run_context
     from glmctl.errors import UsageError
@@ -81,9 +81,9 @@ def troubleshoot(
         raise typer.Exit(code)
 
 
-def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
+def run_topic(run_ctx: RunContext, topic: Topic, profile: Profile) -> int:
     """Run the topic's runbook with the live checklist; print the diagnosis; the exit code."""
-    from glmctl.cli._runbook_runner import execute_runbook, render_result
+    from glmctl.cli._runbook_runner import execute_runbook, raise_if_stopped, render_result
     from glmctl.context import OutputFormat
     from glmctl.render.diagnosis import conclusion, render_diagnosis
 
@@ -92,10 +92,11 @@ def run_topic(run_ctx: RunContext, topic: Topic, profile: Any) -> int:
         render_diagnosis(topic.title, result, run_ctx.terminal.console())
     else:
         render_result(run_ctx, result)
+    raise_if_stopped(result)
     return result.exit_code
 
 
-def _session(run_ctx: RunContext, profile: Any) -> int:
+def _session(run_ctx: RunContext, profile: Profile) -> int:
     """Menu, run, "what next?" until the operator quits; the last run's exit code."""
     from glmctl.troubleshoot import find_topic
 

@@ -19,7 +19,7 @@ def verify(ctx: typer.Context) -> None:
     succeeded, the service account's RBAC, the ServiceMonitor when monitoring is on.
 
     Exit 0 all passed, 1 a check failed, 2 bad configuration, 3 cluster unreachable,
-    4 timed out. Examples: glmctl verify; glmctl verify -o markdown > report.md
+    4 timed out.
     """
     from glmctl.cli._runbook_runner import load_profile, run_runbook
     from glmctl.cli.app import run_context

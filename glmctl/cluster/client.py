@@ -123,6 +123,19 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class Impersonation:
+    """``--as``/``--as-group``: the user (and groups) every request acts as."""
+
+    user: str
+    groups: tuple[str, ...] = ()
+
+    def headers(self) -> Headers:
+        return [("Impersonate-User", self.user)] + [
+            ("Impersonate-Group", group) for group in self.groups
+        ]
+
+
+@dataclass(frozen=True)
 class WatchEvent:
     """One event of a watch stream: ADDED, MODIFIED, DELETED or BOOKMARK."""
 
@@ -188,8 +201,10 @@ class Cluster:
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        impersonate: Impersonation | None = None,
     ) -> None:
         self._source = source
+        self._impersonation: Headers = impersonate.headers() if impersonate else []
         self._timeouts = timeouts
         self._retry = retry
         self._sleep = sleep
@@ -212,29 +227,46 @@ class Cluster:
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        impersonate: Impersonation | None = None,
     ) -> Cluster:
         """Load credentials the way kubectl does and return a ready client (no request yet).
 
         Raises KubeconfigError for a missing file or an unknown context (naming the
-        contexts that exist).
+        contexts that exist). Commands connect with :meth:`from_options` instead.
         """
         quiet_client_loggers()
-        return cls(resolve(kubeconfig, context), timeouts=timeouts, retry=retry, sleep=sleep)
+        return cls(
+            resolve(kubeconfig, context),
+            timeouts=timeouts,
+            retry=retry,
+            sleep=sleep,
+            impersonate=impersonate,
+        )
 
     @classmethod
     def from_options(cls, options: GlobalOptions) -> Cluster:
-        """Connect the way the global options say: ``--kubeconfig``, ``--context``, and
-        ``--timeout`` as the budget of every request made through this connection.
+        """Connect the way the global options say: the one path every command takes.
 
-        The one place where ``--timeout`` reaches the cluster layer, so every command that
-        uses it stops after about that long when the API server hangs (ServerTimedOut,
-        exit 4). ``--timeout 0`` asks a waiting command not to wait (``monitor`` reads
-        once); the reads themselves keep their usual socket timeouts then.
+        Applies ``--kubeconfig``, ``--context``, ``--as``/``--as-group`` (sent as
+        ``Impersonate-User``/``Impersonate-Group`` on every request, as kubectl does) and
+        ``--timeout`` as the budget of every request made through this connection, so
+        every command stops after about that long when the API server hangs
+        (ServerTimedOut, exit 4). ``--timeout 0`` means no limit, like kubectl's
+        ``--request-timeout=0``; each request keeps its socket timeouts then.
         """
+        if options.as_groups and not options.as_user:
+            from glmctl.errors import UsageError
+
+            raise UsageError(
+                "--as-group needs --as: Kubernetes impersonates groups only with a user",
+                hint="Add --as USER (a user or system:serviceaccount:NAMESPACE:NAME).",
+            )
+        impersonate = Impersonation(options.as_user, options.as_groups) if options.as_user else None
         return cls.connect(
             options.kubeconfig,
             options.context,
-            timeouts=Timeouts(total=options.timeout or None),
+            timeouts=Timeouts(total=options.budget),
+            impersonate=impersonate,
         )
 
     def _open_client(self) -> None:
@@ -371,7 +403,7 @@ class Cluster:
             if token:
                 query["continue"] = token
             page = self._json("GET", self._path(rt, namespace), query=query, target=target)
-            items.extend(page.get("items") or [])
+            items.extend(_with_type(item, page) for item in page.get("items") or [])
             metadata = page.get("metadata") or {}
             version = str(metadata.get("resourceVersion", version))
             token = metadata.get("continue") or None
@@ -810,7 +842,10 @@ class Cluster:
                 headers[auth["key"]] = auth["value"]
         if body is not None:
             headers["Content-Type"] = content_type
-        for key, value in extra_headers or ():
+        extra = list(extra_headers or ())
+        if not any(key == "Impersonate-User" for key, _ in extra):  # can_i(as_user=) wins
+            extra = self._impersonation + extra
+        for key, value in extra:
             headers.add(key, value)
         connect, read = self._timeouts.connect, read_timeout or self._timeouts.read
         remaining = self.remaining()
@@ -999,6 +1034,18 @@ class _NoAnswer(Exception):
         super().__init__(str(error))
         self.error = error
         self.waited = waited
+
+
+def _with_type(item: Obj, page: Obj) -> Obj:
+    """A list item with its ``apiVersion`` and ``kind``: the API server leaves them out of
+    the items of built-in lists (``JobList`` items say nothing of being Jobs), and code
+    that plans, journals or re-creates an object needs them, as kubectl fills them in."""
+    if item.get("kind") and item.get("apiVersion"):
+        return item
+    list_kind = str(page.get("kind", ""))
+    if not list_kind.endswith("List") or not page.get("apiVersion"):
+        return item
+    return {"apiVersion": page["apiVersion"], "kind": list_kind[: -len("List")], **item}
 
 
 def quiet_client_loggers() -> None:

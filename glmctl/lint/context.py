@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -16,6 +15,7 @@ from glmctl.lint.loader import (
 from glmctl.lint.model import Finding, Manifest, ObjectRef, Placed, Severity, memo
 from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import YMap
+from glmctl.suggest import closest
 
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 ESO_GROUP = "external-secrets.io"
@@ -156,7 +156,7 @@ class LintContext:
 
     @staticmethod
     def closest(name: str, candidates: Iterable[str]) -> str | None:
-        matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+        matches = closest(name, candidates, n=1)
         return matches[0] if matches else None
 
     def kustomization_for(self, rel: str) -> str | None:

@@ -6,7 +6,6 @@ The public entry point is :func:`lint_repository`; ``glmctl lint`` and ``glmctl 
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import gc
 import logging
@@ -22,6 +21,7 @@ from glmctl.lint.model import Finding, Severity
 from glmctl.lint.registry import Rule, all_rules
 from glmctl.lint.settings import LintSettings
 from glmctl.lint.yamlio import suppressions
+from glmctl.suggest import closest, ranked
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +68,13 @@ def _check_rule_ids(settings: LintSettings, rules: Mapping[str, Rule]) -> None:
     for index, entry in enumerate(settings.disable):
         if entry.rule == "*" or entry.rule in rules:
             continue
-        ranked = _closest_first(entry.rule, list(rules))
-        guess = difflib.get_close_matches(entry.rule, ranked, n=1, cutoff=0.6)
+        by_likeness = ranked(entry.rule, rules)
+        guess = closest(entry.rule, rules, n=1)
         raise UsageError(
             f"lint.disable[{index}].rule {entry.rule!r} is not a lint rule.",
             hint=(f"Did you mean {guess[0]}? " if guess else "")
-            + f"Valid rule ids (closest first): {', '.join(ranked)}, or '*' for all.",
+            + f"Valid rule ids (closest first): {', '.join(by_likeness)}, or '*' for all.",
         )
-
-
-def _closest_first(name: str, candidates: list[str]) -> list[str]:
-    def similarity(candidate: str) -> float:
-        return difflib.SequenceMatcher(None, name, candidate).ratio()
-
-    return sorted(candidates, key=lambda candidate: (-similarity(candidate), candidate))
 
 
 @contextmanager

@@ -449,7 +449,7 @@ def commit_message(undo: bool, profile: Profile, reason: str) -> str:
         subject = "Undo rollback: disable the replaced jobs again"
         body = f"Takes {names} out of {profile.repo.outpost_kustomization} again."
     else:
-        subject = "Rollback: re-enable the jobs replaced by gitops-lifecycle-management"
+        subject = f"Rollback: re-enable the jobs replaced by {profile.flux.helm_release.name}"
         body = (
             f"Puts {names} back into {profile.repo.outpost_kustomization}; the "
             f"Kustomization {profile.flux.lifecycle_kustomization.name} is suspended."

@@ -24,6 +24,7 @@ from glmctl.runbook.result import (
     RunFinished,
     RunStarted,
     RunStatus,
+    RunStopping,
     StepFinished,
     StepRecord,
     StepRetrying,
@@ -57,6 +58,9 @@ OUTCOMES = {
     RunStatus.TIMED_OUT: ("timed out", "bold red"),
     RunStatus.INTERRUPTED: ("interrupted", "bold yellow"),
 }
+STOPS_SAID_ONCE = (RunStatus.TIMED_OUT, RunStatus.UNREACHABLE)
+"""Why a run stopped early is the command's one error line (``glmctl: error: ...``), so the
+summary does not repeat it."""
 COUNT_NAMES = {
     StepStatus.PASS: ("passed", "passed"),
     StepStatus.FAIL: ("failed", "failed"),
@@ -116,7 +120,7 @@ def render_summary(result: RunbookResult, console: Console) -> None:
     head.append(f"Runbook {result.runbook}{mode} {outcome}: ", style="" if plain else style)
     head.append(count_line(result))
     console.print(head)
-    if result.stopped_because:
+    if result.stopped_because and result.status not in STOPS_SAID_ONCE:
         console.print(Text(f"  stopped because {result.stopped_because}"))
     for record in result.steps:
         if record.status in (StepStatus.FAIL, StepStatus.ERROR, StepStatus.WARN):
@@ -163,6 +167,8 @@ class PlainProgress:
         self.console = console
         self.pending: list[str] = []
         self.finished: dict[str, StepRecord] = {}
+        self.stopped = False
+        self.quiet: set[str] = set()
 
     def __call__(self, event: RunEvent) -> None:
         from rich.text import Text
@@ -178,7 +184,12 @@ class PlainProgress:
                     f"again in {format_duration(event.delay)}"
                 )
             )
+        elif isinstance(event, RunStopping):
+            self.stopped = True
         elif isinstance(event, StepFinished):
+            if self.stopped and event.record.status is StepStatus.SKIP:
+                # Cut short or never started: the summary counts them, the error says why.
+                self.quiet.add(event.record.id)
             if event.record.id in self.pending:
                 self.finished[event.record.id] = event.record
                 self._print_in_order()
@@ -189,7 +200,7 @@ class PlainProgress:
         """Print finished steps in runbook order, up to the first one not finished yet."""
         while self.pending and (flush or self.pending[0] in self.finished):
             record = self.finished.pop(self.pending.pop(0), None)
-            if record is not None:
+            if record is not None and record.id not in self.quiet:
                 self.console.print(step_line(record, plain=True))
 
     def __enter__(self) -> PlainProgress:

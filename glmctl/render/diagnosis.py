@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from glmctl.render.checklist import STOPS_SAID_ONCE
 from glmctl.runbook.result import RunbookResult, StepRecord
 from glmctl.steps.registry import StepStatus
 
@@ -42,7 +43,9 @@ def render_diagnosis(title: str, result: RunbookResult, console: Console) -> Non
     head = Text(f"Troubleshooting: {title}", style="" if plain else "bold")
     head.append(f" ({_counts(result, verdict)})", style="" if plain else "dim")
     console.print(head)
-    if result.stopped_because:
+    if result.stopped_because and result.status in STOPS_SAID_ONCE:
+        console.print(Text("No diagnosis: the run stopped before it could make one."))
+    elif result.stopped_because:
         console.print(Text(f"No diagnosis: the run stopped because {result.stopped_because}"))
     elif verdict is None or verdict.status is StepStatus.SKIP:
         reason = verdict.result.summary if verdict is not None else "this runbook has none"

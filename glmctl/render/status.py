@@ -1,6 +1,6 @@
 """Rendering ``glmctl status``: a rich tree for people, JSON for programs.
 
-Pure functions of a :class:`~glmctl.cluster.topology.StatusReport` and a clock, so tests
+Pure functions of a :class:`~glmctl.status.StatusReport` and a clock, so tests
 can render with a fixed ``now`` and snapshot the result.
 """
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.text import Text
     from rich.tree import Tree
 
-    from glmctl.cluster.topology import FluxNode, StatusReport
+    from glmctl.status import FluxNode, StatusReport
 
 MESSAGE_WIDTH = 72
 _STYLES = {"Ready": "green", "NotReady": "red", "Unknown": "yellow", "NotFound": "red"}

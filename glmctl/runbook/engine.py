@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -51,6 +51,7 @@ from glmctl.runbook.result import (
     RunFinished,
     RunStarted,
     RunStatus,
+    RunStopping,
     StepFinished,
     StepRecord,
     StepRetrying,
@@ -67,6 +68,10 @@ from glmctl.steps.registry import (
     default_registry,
 )
 
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
+
 log = logging.getLogger("glmctl.runbook")
 
 STOPPING_ERRORS = (ClusterUnreachable, KubeconfigError, Unauthorized, ServerFailed)
@@ -82,7 +87,7 @@ def run_runbook(
     runbook: Runbook,
     *,
     params: Mapping[str, Any] | None = None,
-    profile: Any = None,
+    profile: Profile | None = None,
     registry: StepRegistry | None = None,
     dry_run: bool = False,
     timeout: float | None = None,
@@ -124,7 +129,7 @@ def run_runbook(
 @dataclass(frozen=True)
 class _Settings:
     params: dict[str, Any]
-    profile: Any
+    profile: Profile | None
     dry_run: bool
     timeout: float | None
     repo: Path | None
@@ -140,15 +145,15 @@ class _LazyCluster:
     def __init__(self, factory: ClusterFactory | None) -> None:
         self._factory = factory
         self._lock = threading.Lock()
-        self._handle: Any = None
+        self._handle: Cluster | None = None
         self._error: BaseException | None = None
         self._done = False
 
     @property
-    def provider(self) -> Callable[[], Any] | None:
+    def provider(self) -> ClusterFactory | None:
         return self.get if self._factory is not None else None
 
-    def get(self) -> Any:
+    def get(self) -> Cluster:
         with self._lock:
             if not self._done:
                 assert self._factory is not None
@@ -159,6 +164,7 @@ class _LazyCluster:
                 self._done = True
         if self._error is not None:
             raise self._error
+        assert self._handle is not None
         return self._handle
 
 
@@ -174,7 +180,7 @@ class _Retry:
 class _Done:
     step_id: str
     result: StepResult
-    stop_reason: str | None
+    stop: _Stop | None
 
 
 @dataclass
@@ -282,9 +288,16 @@ class _Run:
         del self.running[message.step_id]
         if self.settings.dry_run and self.specs[message.step_id].mutating:
             self.planned.add(message.step_id)
+        stop = message.stop
+        if stop is not None and stop.status is RunStatus.TIMED_OUT:
+            # The API server did not answer in time: every running step waits on the same
+            # silent server, so the run ends now and says why once, not once per step.
+            self._finish(running.step, _not_finished(message.result))
+            self._halt(stop.status, stop.reason)
+            return
         self._finish(running.step, message.result)
-        if message.stop_reason and self.stop is None:
-            self.stop = _Stop(RunStatus.UNREACHABLE, message.stop_reason)
+        if stop is not None and self.stop is None:
+            self._stopping(stop)
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -298,10 +311,18 @@ class _Run:
                 running.context.cancelled.set()
                 self._finish(running.step, self._timed_out(running, running.timeout_seconds))
 
+    def _stopping(self, stop: _Stop) -> None:
+        self.stop = stop
+        self.emit(RunStopping(stop.reason))
+
     def _halt(self, status: RunStatus, reason: str) -> None:
-        """Stop starting steps; end the running ones now (timeout or Ctrl-C)."""
+        """Stop starting steps; end the running ones now (timeout or Ctrl-C).
+
+        On a timeout the running steps end as skipped ("not finished"): the run says once
+        why it stopped, instead of one failure per step that was waiting.
+        """
         if self.stop is None or status is RunStatus.INTERRUPTED:
-            self.stop = _Stop(status, reason)
+            self._stopping(_Stop(status, reason))
         for step_id, running in list(self.running.items()):
             del self.running[step_id]
             running.context.cancelled.set()
@@ -313,14 +334,18 @@ class _Run:
                     attempts=running.attempts,
                 )
             else:
-                result = self._timed_out(running, None)
+                result = _not_finished(
+                    StepResult(
+                        status=StepStatus.SKIP,
+                        summary="",
+                        duration=self.settings.clock() - running.started,
+                        attempts=running.attempts,
+                    )
+                )
             self._finish(running.step, result)
 
     def _timed_out(self, running: _Running, seconds: float | None) -> StepResult:
-        if seconds is None:
-            summary = f"stopped: {self.stop.reason}" if self.stop else "timed out"
-        else:
-            summary = f"timed out after {_seconds(seconds)}"
+        summary = f"timed out after {_seconds(seconds)}" if seconds is not None else "timed out"
         details: tuple[str, ...] = ()
         if running.last_attempt is not None:
             details = (f"last attempt: {running.last_attempt.summary}",)
@@ -336,7 +361,7 @@ class _Run:
         )
 
     def _skip_remaining(self) -> None:
-        reason = f"not run: {self.stop.reason}" if self.stop else "not run"
+        reason = "not run: the run stopped" if self.stop else "not run"
         for step_id in list(self.pending):
             self.pending.remove(step_id)
             self._finish(self.steps[step_id], StepResult.skipped(reason))
@@ -501,12 +526,12 @@ class _Run:
         attempt = 0
         while True:
             attempt += 1
-            result, stop_reason = self._call(function, context, params)
+            result, stop = self._call(function, context, params)
             if planning:
                 result = result.model_copy(update={"status": StepStatus.SKIP})
             again = (
                 result.status.failed
-                and stop_reason is None
+                and stop is None
                 and not result.timed_out
                 and attempt <= step.retries
                 and not context.cancelled.is_set()
@@ -519,16 +544,20 @@ class _Run:
         final = result.model_copy(
             update={"duration": self.settings.clock() - started, "attempts": attempt}
         )
-        self.messages.put(_Done(step.id, final, stop_reason))
+        self.messages.put(_Done(step.id, final, stop))
 
     def _call(
         self, function: StepFunction, context: StepContext, params: BaseModel
-    ) -> tuple[StepResult, str | None]:
+    ) -> tuple[StepResult, _Stop | None]:
         """One attempt; exceptions become results so a step can never crash the run."""
         try:
             result = function(context, params)
         except STOPPING_ERRORS as error:
-            return _error(error.message, hint=error.hint), _stop_reason(error)
+            if isinstance(error, TimedOut):  # the API server did not answer in time
+                stop = _Stop(RunStatus.TIMED_OUT, error.message.rstrip("."))
+                return _error(error.message, hint=error.hint), stop
+            stop = _Stop(RunStatus.UNREACHABLE, _stop_reason(error))
+            return _error(error.message, hint=error.hint), stop
         except TimedOut as error:
             return StepResult(
                 status=StepStatus.FAIL, summary=error.message, hint=error.hint, timed_out=True
@@ -561,6 +590,19 @@ def _stop_reason(error: GlmctlError) -> str:
     if isinstance(error, ServerFailed):
         return f"the API server keeps failing: {error.message}"
     return f"the cluster is unreachable: {error.message}"
+
+
+def _not_finished(result: StepResult) -> StepResult:
+    """A step the run's stop cut short: skipped, not failed (the run says why, once)."""
+    return result.model_copy(
+        update={
+            "status": StepStatus.SKIP,
+            "summary": "not finished: the run stopped",
+            "hint": None,
+            "details": (),
+            "timed_out": True,
+        }
+    )
 
 
 def _error(summary: str, **extra: Any) -> StepResult:

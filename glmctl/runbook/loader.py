@@ -18,12 +18,11 @@ one mistake does not come back as a cascade of others.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as data_field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +39,12 @@ from glmctl.runbook.expr import (
 from glmctl.runbook.graph import condition_expression, find_cycle, step_dependencies
 from glmctl.runbook.model import Parameter, ParameterType, Runbook, Step
 from glmctl.steps.registry import StepRegistry, StepSpec, default_registry
+from glmctl.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from glmctl.config import Profile
+
+    ProfileLike = Profile | Mapping[str, Any]
 
 Location = tuple[str | int, ...]
 STEP_FIELDS = ("status", "summary", "outputs")
@@ -93,7 +98,7 @@ def load_runbook(
     path: Path,
     *,
     registry: StepRegistry | None = None,
-    profile: Any = None,
+    profile: ProfileLike | None = None,
 ) -> Runbook:
     """Read and validate the runbook at ``path``.
 
@@ -117,7 +122,7 @@ def parse_runbook(
     source: str,
     *,
     registry: StepRegistry | None = None,
-    profile: Any = None,
+    profile: ProfileLike | None = None,
 ) -> Runbook:
     """Validate runbook YAML ``text``; ``source`` is the name used in error messages."""
     checker = _Checker(source, registry or default_registry(), profile)
@@ -127,7 +132,7 @@ def parse_runbook(
 class _Checker:
     """One validation pass over one document, collecting every problem it finds."""
 
-    def __init__(self, source: str, registry: StepRegistry, profile: Any) -> None:
+    def __init__(self, source: str, registry: StepRegistry, profile: ProfileLike | None) -> None:
         self.source = source
         self.registry = registry
         self.profile = profile
@@ -689,10 +694,8 @@ def _field_names(value: Any) -> list[str]:
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(f"`{c}`" for c in close) + "?)"
+    suggestion = did_you_mean(name, choices, quote="`")
+    return f" ({suggestion})" if suggestion else ""
 
 
 def bind_parameters(runbook: Runbook, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,6 @@ A runbook's name is its file name without ``.yaml``/``.yml``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import glmctl
 from glmctl.errors import UsageError
+from glmctl.suggest import did_you_mean
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -111,8 +111,8 @@ def find_runbook(name_or_path: str, path: list[tuple[str, Path]] | None = None) 
         if file.name == name_or_path:
             return file.path
     names = [f.name for f in available]
-    close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.6)
-    suggestion = f" (did you mean {' or '.join(close)}?)" if close else ""
+    close = did_you_mean(name_or_path, names)
+    suggestion = f" ({close})" if close else ""
     raise UsageError(
         f"no runbook named {name_or_path}{suggestion}",
         hint="`glmctl runbook list` shows the runbooks glmctl can find, and where.",

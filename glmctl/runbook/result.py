@@ -117,10 +117,18 @@ class StepFinished:
 
 
 @dataclass(frozen=True)
+class RunStopping:
+    """The run stops early (its --timeout ran out, the cluster cannot be reached, Ctrl-C):
+    the steps still running or not started end as skipped, and are not worth a line each."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunFinished:
     """The run is over; the renderer may print its summary."""
 
     result: RunbookResult
 
 
-RunEvent = RunStarted | StepStarted | StepRetrying | StepFinished | RunFinished
+RunEvent = RunStarted | StepStarted | StepRetrying | StepFinished | RunStopping | RunFinished

@@ -6,10 +6,12 @@ a cluster.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from glmctl.suggest import closest
+from glmctl.suggest import did_you_mean as suggest_names
 
 Obj = dict[str, Any]
 
@@ -25,30 +27,15 @@ DEFAULT_ERROR_PATTERNS: tuple[str, ...] = (
 )
 
 
-SUGGESTION_CUTOFF = 0.6
-SUGGESTION_SPREAD = 0.1
-"""Only names nearly as close as the best are suggested: cluster names share long prefixes
-(``infrastructure-``), so a plain cutoff would offer every sibling."""
-
-
 def closest_names(name: str, existing: Iterable[str], n: int = 3) -> list[str]:
-    """Existing names that look like ``name``, best first (for "did you mean ...?")."""
-    scored = sorted(
-        ((difflib.SequenceMatcher(None, name, other).ratio(), other) for other in set(existing)),
-        key=lambda pair: (-pair[0], pair[1]),
-    )
-    if not scored or scored[0][0] < SUGGESTION_CUTOFF:
-        return []
-    best = scored[0][0]
-    return [other for score, other in scored[:n] if score >= best - SUGGESTION_SPREAD]
+    """Existing names that look like ``name``, best first (``glmctl.suggest.closest``)."""
+    return closest(name, existing, n)
 
 
 def did_you_mean(name: str, existing: Iterable[str]) -> str:
     """``", did you mean a or b?"`` or ``""`` when nothing is close."""
-    close = closest_names(name, existing)
-    if not close:
-        return ""
-    return ", did you mean " + " or ".join(close) + "?"
+    suggestion = suggest_names(name, existing)
+    return f", {suggestion}" if suggestion else ""
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

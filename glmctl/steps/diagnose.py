@@ -22,13 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.events import events_for
+from glmctl.cluster.jobs import job_state
 from glmctl.cluster.resources import ResourceType
 from glmctl.config import JobFile
 from glmctl.errors import ApiError, NotFound
 from glmctl.steps._reads import ClusterReads, Obj, labels_of, name_of, namespace_of, reads
 from glmctl.steps._text import clip, container_names, last_lines, plural, pod_phase, pod_problem
 from glmctl.steps.cluster_checks import resource_type
-from glmctl.steps.jobs import FLUX_OWNER_NAME, flux_owner, job_state
+from glmctl.steps.jobs import FLUX_OWNER_NAME, flux_owner
 from glmctl.steps.registry import StepContext, StepResult, StepStatus, step
 
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
@@ -324,7 +325,7 @@ def _reconcile_command(owners: list[str]) -> str:
 
 
 def _is_active(job: Obj) -> bool:
-    return job_state(job) == "Active"  # the same reading as preflight's jobs.not_running
+    return job_state(job).running  # the same reading as preflight's jobs.not_running
 
 
 def _age(obj: Obj, now: datetime) -> str:
@@ -430,13 +431,8 @@ def failed_pod_origins(ctx: StepContext, params: FailedPodsParams) -> StepResult
 
 
 def _job_state(job: Obj | None) -> str:
-    """``Complete``, ``Failed``, ``still active`` or ``gone``: how a pod's Job ended."""
-    if job is None:
-        return "gone"
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
-            return str(condition["type"])
-    return "still active"
+    """``Complete``, ``Failed``, ``Running``... or ``gone``: how a pod's Job ended."""
+    return "gone" if job is None else str(job_state(job).phase)
 
 
 def _running_sibling(pods: list[Obj], pod: Obj) -> str | None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
+from glmctl.config import FLUX_NAMESPACE
 from glmctl.steps._reads import Obj, reads
 from glmctl.steps._text import did_you_mean, plural
 from glmctl.steps.registry import StepContext, StepResult, step
@@ -22,7 +23,7 @@ class KustomizationsParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     names: list[str] = Field(min_length=1)
-    namespace: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
     allow_suspended: bool = False
     configured_in: str | None = None
 
@@ -51,7 +52,7 @@ class HelmReleaseParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    namespace: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
     configured_in: str | None = None
 
 

@@ -17,6 +17,7 @@ from glmctl.cluster.helm import (
     newest_release_secret,
     release_from_secret,
 )
+from glmctl.config import FLUX_NAMESPACE
 from glmctl.steps._reads import ClusterReads, reads
 from glmctl.steps.registry import StepContext, StepResult, StepStatus, step
 
@@ -34,7 +35,7 @@ class ReleaseParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    namespace: str = "flux-system"
+    namespace: str = FLUX_NAMESPACE
 
 
 @step(

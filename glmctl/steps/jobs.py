@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from glmctl.cluster import resources
-from glmctl.config import JobFile
+from glmctl.cluster.jobs import JobPhase, job_state
+from glmctl.config import FLUX_NAMESPACE, JobFile
 from glmctl.errors import ApiError, NotFound
 from glmctl.steps._reads import ClusterReads, Obj, annotations_of, labels_of, name_of, reads
 from glmctl.steps._text import clip, container_names, did_you_mean, last_lines, plural
@@ -30,23 +31,6 @@ MAX_FAILED_LOGS = 3
 LOG_TAIL = 3
 
 
-def job_condition(job: Obj, condition_type: str) -> dict[str, str] | None:
-    """The Job's condition of that type when its status is True (Complete, Failed)."""
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == condition_type and condition.get("status") == "True":
-            return dict(condition)
-    return None
-
-
-def job_state(job: Obj) -> str:
-    """``Complete``, ``Failed`` or ``Active`` (running or waiting to run)."""
-    if job_condition(job, "Complete"):
-        return "Complete"
-    if job_condition(job, "Failed"):
-        return "Failed"
-    return "Active"
-
-
 def flux_owner(obj: Obj) -> str | None:
     """``namespace/name`` of the Flux Kustomization that applied ``obj`` (from its labels)."""
     labels = labels_of(obj)
@@ -57,10 +41,8 @@ def flux_owner(obj: Obj) -> str | None:
 
 
 def finished_at(job: Obj) -> datetime | None:
-    """When the Job finished (completionTime, or when it was marked Failed)."""
-    stamp = (job.get("status") or {}).get("completionTime")
-    if not stamp:
-        stamp = (job_condition(job, "Failed") or {}).get("lastTransitionTime")
+    """When the Job finished (completionTime, or when its failure was decided)."""
+    stamp = job_state(job).finished_at
     return parse_time(stamp) if stamp else None
 
 
@@ -97,11 +79,12 @@ def not_running(ctx: StepContext, params: ReplacedParams) -> StepResult:
     """None of the named Jobs is still active in the namespace."""
     jobs = reads(ctx).by_name(resources.JOB, params.namespace)
     command = f"kubectl get jobs -n {params.namespace} {' '.join(params.names)}"
-    active = [n for n in params.names if n in jobs and job_state(jobs[n]) == "Active"]
+    active = [n for n in params.names if n in jobs and job_state(jobs[n]).running]
     present = [n for n in params.names if n in jobs]
     if not active:
         states = [
-            f"{n}: {job_state(jobs[n])}" if n in jobs else f"{n}: absent" for n in params.names
+            f"{n}: {job_state(jobs[n]).describe()}" if n in jobs else f"{n}: absent"
+            for n in params.names
         ]
         replaced = plural(len(params.names), "replaced job")
         return StepResult.passed(
@@ -115,10 +98,9 @@ def not_running(ctx: StepContext, params: ReplacedParams) -> StepResult:
     owners = sorted({owner for n in active if (owner := flux_owner(jobs[n]))})
     details = []
     for name in active:
-        running = int((jobs[name].get("status") or {}).get("active") or 0)
         owner = flux_owner(jobs[name])
         applied = f", applied by Kustomization {owner}" if owner else ""
-        details.append(f"{name}: active ({plural(running, 'pod')} running){applied}")
+        details.append(f"{name}: {job_state(jobs[name]).describe()}{applied}")
     return StepResult.failed(
         f"{len(active)} of {plural(len(params.names), 'replaced job')} still running: "
         + ", ".join(active),
@@ -156,8 +138,8 @@ class HooksParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     release: str
-    storage_namespace: str = "flux-system"
-    namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
+    namespace: str = FLUX_NAMESPACE
     ttl_seconds: int = Field(default=300, ge=0)
     margin_seconds: int = Field(default=120, ge=0)
 
@@ -187,16 +169,16 @@ def hooks_completed(ctx: StepContext, params: HooksParams) -> StepResult:
     names = sorted({*hooks, *present})
     for name in names:
         job = present.get(name)
-        state = job_state(job) if job is not None else None
+        state = job_state(job).phase if job is not None else None
         phase = hooks[name].phase if name in hooks else None
-        if state == "Failed" or (state is None and phase == "Failed"):
+        if state is JobPhase.FAILED or (state is None and phase == "Failed"):
             failed.append(name)
             details.append(f"{name}: Failed")
             if len(failed) <= MAX_FAILED_LOGS:
                 details += _job_log_tail(shared, name, params.namespace)
-        elif state == "Active":
+        elif state is not None and state is not JobPhase.COMPLETE:
             running.append(name)
-            details.append(f"{name}: still running")
+            details.append(f"{name}: still running ({job_state(job or {}).describe()})")
         elif state is None and phase in (None, "Unknown"):
             never_ran.append(name)  # an earlier hook failed, so Helm never started this one
             details.append(f"{name}: did not run (Helm's record), no Job left")
@@ -300,7 +282,7 @@ class JobLogParams(BaseModel):
     namespace: str
     success: str = "completed successfully"
     release: str | None = None
-    storage_namespace: str = "flux-system"
+    storage_namespace: str = FLUX_NAMESPACE
     tail_lines: int = Field(default=50, ge=1, le=10000)
 
 

@@ -13,7 +13,6 @@ module is all it takes to add steps.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
 import threading
@@ -23,11 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from glmctl.errors import TimedOut
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
 
 
 class StepStatus(StrEnum):
@@ -86,8 +89,8 @@ class StepResult(BaseModel):
         return cls(status=StepStatus.SKIP, summary=summary, **extra)
 
 
-ClusterFactory = Callable[[], Any]
-"""Creates the cluster handle on first use (``glmctl.cluster.client.Cluster`` later)."""
+ClusterFactory = Callable[[], "Cluster"]
+"""Creates the cluster handle on first use (``Cluster.from_options`` in the CLI)."""
 
 
 @dataclass
@@ -101,17 +104,17 @@ class StepContext:
     """
 
     step_id: str
-    profile: Any = None
+    profile: Profile | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     results: Mapping[str, StepResult] = field(default_factory=dict)
     dry_run: bool = False
     repo: Path | None = None
     deadline: float | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
-    cluster_provider: Callable[[], Any] | None = None
+    cluster_provider: ClusterFactory | None = None
 
     @property
-    def cluster(self) -> Any:
+    def cluster(self) -> Cluster:
         """The cluster handle, connected on first use by the run's factory."""
         if self.cluster_provider is None:
             from glmctl.errors import UsageError
@@ -214,7 +217,9 @@ class StepRegistry:
 
     def nearest(self, name: str) -> list[str]:
         """Registered names close to ``name``, best first: for "did you mean" messages."""
-        return difflib.get_close_matches(name, self.names(), n=3, cutoff=0.6)
+        from glmctl.suggest import closest
+
+        return closest(name, self.names())
 
     def __contains__(self, name: object) -> bool:
         return name in self._steps

@@ -7,13 +7,15 @@ The findings come from :func:`glmctl.lint.engine.lint_repository`, the same func
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from glmctl.lint.model import Finding, Severity
-from glmctl.lint.settings import LintSettings
 from glmctl.steps._text import plural
 from glmctl.steps.registry import StepContext, StepResult, step
+
+if TYPE_CHECKING:
+    from glmctl.lint.model import Finding
 
 MAX_FINDINGS_SHOWN = 20
 
@@ -47,6 +49,9 @@ def lint(ctx: StepContext, params: LintParams) -> StepResult:
             "clusters/ and infrastructure/).",
             command=command,
         )
+    from glmctl.lint.model import Severity  # lint's parser costs ~15 ms: only when linting
+    from glmctl.lint.settings import LintSettings
+
     settings = getattr(ctx.profile, "lint", None)
     report = lint_repository(root, settings if isinstance(settings, LintSettings) else None)
     errors = [f for f in report.findings if f.severity is Severity.ERROR]

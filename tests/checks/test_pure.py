@@ -12,7 +12,6 @@ from glmctl.steps._text import (
     pod_problem,
 )
 from glmctl.steps.flux import problem
-from glmctl.steps.jobs import job_state
 from glmctl.steps.secrets import describe_keys, key_sizes
 from glmctl.steps.tools import helm_skew, kubectl_skew
 
@@ -102,15 +101,6 @@ def test_flux_problem_names_suspended_stale_and_failing_objects() -> None:
         },
     }
     assert problem(failing, allow_suspended=False) == "NotReady (BuildFailed): x"
-
-
-def test_job_state_from_conditions() -> None:
-    assert (
-        job_state({"status": {"conditions": [{"type": "Complete", "status": "True"}]}})
-        == "Complete"
-    )
-    assert job_state({"status": {"conditions": [{"type": "Failed", "status": "True"}]}}) == "Failed"
-    assert job_state({"status": {"active": 1}}) == "Active"
 
 
 def test_kubectl_and_helm_skew_follow_their_published_policies() -> None:

@@ -292,10 +292,12 @@ def test_status_unknown_context_against_the_simulator(
 
 
 def test_status_reads_few_requests(healthy: SimHandle, tmp_path: Path) -> None:
-    from glmctl.cluster.topology import build_status
+    from glmctl.config import Profile
+    from glmctl.status import StatusTargets, build_status
 
     with connect(healthy) as cluster:
-        report = build_status(cluster, context=cluster.context_name)
+        targets = StatusTargets.from_profile(Profile())
+        report = build_status(cluster, targets, context=cluster.context_name)
         assert report.all_ready
         assert cluster.request_count == len(report.nodes)  # one GET per object shown
 

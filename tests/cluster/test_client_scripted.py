@@ -389,3 +389,18 @@ def test_the_clients_own_retries_are_off_so_a_delete_is_sent_once(
         cluster.get(resources.JOB, "old", "authentik")
     assert [s.method for s in api.requests_to(path)] == ["DELETE", "GET", "GET"]
     assert sleeps.delays == [0.0]
+
+
+def test_list_items_get_the_type_the_server_leaves_out() -> None:
+    """A real API server's JobList items carry no kind or apiVersion (found on the real
+    engine: redeploy's plan then named a Job '?' and crashed); list fills them in."""
+    from glmctl.cluster.client import _with_type
+
+    page = {"kind": "JobList", "apiVersion": "batch/v1", "items": []}
+    assert _with_type({"metadata": {"name": "j"}}, page) == {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "j"},
+    }
+    typed = {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {}}
+    assert _with_type(typed, {"kind": "HelmReleaseList", "apiVersion": "x/v1"}) == typed

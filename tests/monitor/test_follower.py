@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from glmctl.cluster import resources
-from glmctl.monitor import Follower, MonitorTargets, Role, Stream, Verdict, job_state
+from glmctl.config import Profile
+from glmctl.monitor import Follower, MonitorTargets, Role, Stream, Verdict
 
 Obj = dict[str, Any]
 NS = "flux-system"
 KS = "infrastructure-gitops-lifecycle-management"
 HR = "gitops-lifecycle-management"
-TARGETS = MonitorTargets()
+TARGETS = MonitorTargets.from_profile(Profile())
 KS_STREAM = Stream(resources.KUSTOMIZATION, NS)
 HR_STREAM = Stream(resources.HELMRELEASE, NS)
 JOB_STREAM = Stream(resources.JOB, NS, TARGETS.job_selector)
@@ -202,12 +203,22 @@ def test_a_running_job_keeps_the_wait_going() -> None:
     assert follower.verdict()[0] is Verdict.READY
 
 
-def test_job_states_include_the_early_conditions_of_newer_kubernetes() -> None:
-    assert job_state(job("a", condition("FailureTarget", "True", "DeadlineExceeded")))[0] == (
-        "Failed"
-    )
-    assert job_state(job("b", condition("SuccessCriteriaMet", "True")))[0] == "Complete"
-    assert job_state(job("c", active=2)) == ("Running", "", "2 pod(s) active")
+def test_a_job_with_failure_target_fails_the_wait_before_its_pods_are_gone() -> None:
+    """Kubernetes 1.31+ decides the failure at FailureTarget; Failed follows once pods stop.
+    The reading is glmctl.cluster.jobs.job_state, shared with preflight and diagnosis."""
+    doomed = job("glm-database-init", condition("FailureTarget", "True", "DeadlineExceeded"))
+    follower = follower_with([ready("Kustomization", KS)], [], [doomed])
+
+    assert follower.verdict()[0] is Verdict.FAILED
+    row = next(row for row in follower.rows() if row.kind == "Job")
+    assert (row.state, row.reason) == ("Failed", "DeadlineExceeded")
+
+
+def test_a_job_with_success_criteria_met_counts_as_complete() -> None:
+    done = job("glm-database-init", condition("SuccessCriteriaMet", "True", "CompletionsReached"))
+    follower = follower_with([ready("Kustomization", KS)], [ready("HelmRelease", HR)], [done])
+
+    assert follower.verdict()[0] is Verdict.READY
 
 
 def test_only_dependencies_not_ready_when_first_seen_are_followed() -> None:

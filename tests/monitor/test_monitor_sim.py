@@ -17,6 +17,7 @@ import pytest
 from glmctl.cluster import flux, resources
 from glmctl.cluster.client import Cluster, Timeouts
 from glmctl.cluster.resources import KUSTOMIZATION
+from glmctl.config import Profile
 from glmctl.monitor import (
     MonitorTargets,
     MonitorUpdate,
@@ -36,7 +37,7 @@ KS = "infrastructure-gitops-lifecycle-management"
 HR = "gitops-lifecycle-management"
 AUTH_HOOK = "gitops-lifecycle-management-auth-setup"
 TIME_SCALE = 0.05
-TARGETS = MonitorTargets()
+TARGETS = MonitorTargets.from_profile(Profile())
 
 
 def scenario(name: str) -> Any:

@@ -11,6 +11,7 @@ from rich.console import Console
 from syrupy.assertion import SnapshotAssertion
 
 from glmctl.cluster.client import Cluster
+from glmctl.config import Profile
 from glmctl.context import Terminal
 from glmctl.monitor import (
     MonitorOutcome,
@@ -100,7 +101,7 @@ def test_final_plain_rendering_of_the_failed_install_scenario(
 ) -> None:
     handle = start_sim(load_scenario("helmrelease-failed"), controllers=[])
     with Cluster.connect(handle.kubeconfig_path) as cluster:
-        outcome = follow(cluster, MonitorTargets(), 0)
+        outcome = follow(cluster, MonitorTargets.from_profile(Profile()), 0)
     out, console = plain_console()
 
     print_final(console, replace(outcome, elapsed=0.0))

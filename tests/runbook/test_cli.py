@@ -104,6 +104,9 @@ def test_run_exit_code_4_on_timeout(
     result = run_cli(["runbook", "run", str(path), "--timeout", "0.2"])
     assert result.exit_code == 4
     assert "timed out" in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        "glmctl: error: runbook t stopped: the run's --timeout of 0.2s ran out."
+    )
 
 
 def test_run_exit_code_3_when_unreachable(
@@ -114,7 +117,10 @@ def test_run_exit_code_3_when_unreachable(
     )
     result = run_cli(["runbook", "run", str(path)])
     assert result.exit_code == 3
-    assert "stopped because the cluster is unreachable: cannot reach" in result.stdout
+    assert result.stderr.startswith(
+        "glmctl: error: runbook u stopped: the cluster is unreachable: cannot reach"
+    )
+    assert "stopped because" not in result.stdout  # said once, on stderr
 
 
 def test_run_unknown_parameter_is_a_usage_error(

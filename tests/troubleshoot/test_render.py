@@ -48,7 +48,10 @@ def test_an_unreachable_cluster_ends_without_a_diagnosis_and_exit_3(
     assert text.startswith(
         "Troubleshooting: HelmRelease fails to deploy "
         "(6 checks, 0 found a problem, 6 could not be made) "
-        "No diagnosis: the run stopped because the cluster is unreachable: "
+        "No diagnosis: the run stopped before it could make one."
+    )
+    assert result.stderr.startswith(
+        "glmctl: error: runbook troubleshoot-helmrelease stopped: the cluster is unreachable: "
         "cannot reach the Kubernetes API server at http://127.0.0.1:"
     )
     assert "Traceback" not in result.stdout + result.stderr

@@ -94,9 +94,9 @@ def _not_mappings(ctx: LintContext) -> Iterator[tuple[str, int, str]]:
 
 
 def _near_miss(key: str) -> str | None:
-    import difflib
+    from glmctl.suggest import closest
 
-    matches = difflib.get_close_matches(key, sorted(KNOWN_TOP_LEVEL), n=1, cutoff=0.75)
+    matches = closest(key, KNOWN_TOP_LEVEL, n=1)
     return matches[0] if matches else None
 
 

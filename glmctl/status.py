@@ -1,4 +1,6 @@
-"""The lifecycle's Flux objects as a dependency tree, as frozen data (``glmctl status``).
+"""The status report: the lifecycle's Flux objects as a dependency tree, and the next step
+for each that is not Ready, as frozen data (``glmctl status``). Core logic on top of the
+gateway: it reads through :class:`ObjectReader` (a ``Cluster``) and never talks HTTP.
 
 The root is the lifecycle Kustomization; under it come its source, the Kustomizations it
 ``dependsOn`` (recursively, each with its own source and dependencies) and the HelmRelease
@@ -12,11 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from glmctl.cluster import flux, resources
 from glmctl.cluster.resources import ResourceType
 from glmctl.errors import CrdNotInstalled, NotFound
+
+if TYPE_CHECKING:
+    from glmctl.cluster.client import Cluster
+    from glmctl.config import Profile
 
 Obj = dict[str, Any]
 
@@ -31,19 +37,17 @@ class ObjectReader(Protocol):
 
 @dataclass(frozen=True)
 class StatusTargets:
-    """Which objects ``glmctl status`` starts from; defaults are the deployment guide's.
-
-    ``from_profile`` takes the configuration profile (``glmctl.config.Profile``) once it
-    is available, so the command needs no other change.
+    """Which objects ``glmctl status`` starts from: the profile's (``from_profile``), whose
+    defaults are the deployment guide's names (``glmctl.config``, the one place for them).
     """
 
-    kustomization_namespace: str = "flux-system"
-    kustomization_name: str = "infrastructure-gitops-lifecycle-management"
-    helmrelease_namespace: str = "flux-system"
-    helmrelease_name: str = "gitops-lifecycle-management"
+    kustomization_namespace: str
+    kustomization_name: str
+    helmrelease_namespace: str
+    helmrelease_name: str
 
     @classmethod
-    def from_profile(cls, profile: Any) -> StatusTargets:
+    def from_profile(cls, profile: Profile) -> StatusTargets:
         """Names from a profile with ``flux.lifecycle_kustomization`` and ``flux.helm_release``."""
         kustomization = profile.flux.lifecycle_kustomization
         release = profile.flux.helm_release
@@ -219,8 +223,16 @@ def next_step(node: FluxNode) -> NextStep | None:
     )
 
 
+def lifecycle_namespaces(cluster: Cluster, profile: Profile) -> list[str]:
+    """Every namespace holding a Kustomization named like the profile's lifecycle one:
+    where ``-A/--all-namespaces`` finds the Flux objects (one list, by field selector)."""
+    name = profile.flux.lifecycle_kustomization.name
+    found = cluster.list(resources.KUSTOMIZATION, None, field_selector=f"metadata.name={name}")
+    return sorted({str((obj.get("metadata") or {}).get("namespace") or "") for obj in found})
+
+
 def build_status(
-    reader: ObjectReader, targets: StatusTargets = StatusTargets(), *, context: str = ""
+    reader: ObjectReader, targets: StatusTargets, *, context: str = ""
 ) -> StatusReport:
     """Read the lifecycle's Flux objects and arrange them by dependsOn."""
     builder = _Builder(reader)

@@ -13,11 +13,13 @@ from syrupy.assertion import SnapshotAssertion
 
 from glmctl.cluster import resources
 from glmctl.cluster.resources import ResourceType
-from glmctl.cluster.topology import StatusTargets, build_status, format_age
+from glmctl.config import Profile
 from glmctl.errors import CrdNotInstalled, NotFound
 from glmctl.render.status import print_status, status_json, trim
+from glmctl.status import StatusTargets, build_status, format_age
 from tests.conftest import CliResult
 
+TARGETS = StatusTargets.from_profile(Profile())
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 NS = "flux-system"
 INSTALLED = "Helm install succeeded for release flux-system/gitops-lifecycle-management.v1"
@@ -134,7 +136,7 @@ def render(report: Any) -> str:
 
 def test_healthy_tree_is_all_ready(snapshot: SnapshotAssertion) -> None:
     reader = DictReader(guide_cluster())
-    report = build_status(reader, StatusTargets(), context="sim")
+    report = build_status(reader, TARGETS, context="sim")
 
     assert report.all_ready
     assert [n.relation for n in report.root.children] == [
@@ -160,7 +162,7 @@ def test_failing_helmrelease_is_not_ready_with_its_reason(snapshot: SnapshotAsse
             message="Helm install failed: timed out waiting for the condition\nmore detail",
         )
     )
-    report = build_status(reader, StatusTargets(), context="sim")
+    report = build_status(reader, TARGETS, context="sim")
 
     assert not report.all_ready
     assert [n.ref for n in report.not_ready] == [
@@ -172,7 +174,7 @@ def test_failing_helmrelease_is_not_ready_with_its_reason(snapshot: SnapshotAsse
 
 def test_missing_objects_and_missing_crds_are_nodes_not_errors() -> None:
     objects = [o for o in guide_cluster() if o["metadata"]["name"] != "infrastructure-authentik"]
-    report = build_status(DictReader(objects, missing_kinds=("HelmRelease",)), StatusTargets())
+    report = build_status(DictReader(objects, missing_kinds=("HelmRelease",)), TARGETS)
 
     missing = {n.name: n for n in report.nodes if not n.found}
     assert missing["infrastructure-authentik"].status == "NotFound"
@@ -187,7 +189,7 @@ def test_dependency_cycle_is_shown_once_and_stops() -> None:
         flux_obj("Kustomization", "a", depends=("infrastructure-gitops-lifecycle-management",)),
         flux_obj("GitRepository", "flux-system"),
     ]
-    report = build_status(DictReader(objects), StatusTargets())
+    report = build_status(DictReader(objects), TARGETS)
 
     cycle = [n for n in report.nodes if n.reason == "DependencyCycle"]
     assert [n.name for n in cycle] == ["infrastructure-gitops-lifecycle-management"]
@@ -196,7 +198,7 @@ def test_dependency_cycle_is_shown_once_and_stops() -> None:
 def test_suspended_flag_is_rendered() -> None:
     objects = guide_cluster()
     objects[0]["spec"]["suspend"] = True
-    text = render(build_status(DictReader(objects), StatusTargets()))
+    text = render(build_status(DictReader(objects), TARGETS))
     assert "infrastructure-gitops-lifecycle-management (flux-system)  ✔ Ready  suspended" in text
 
 
@@ -233,8 +235,8 @@ def test_targets_from_a_profile_shaped_object() -> None:
     class Profile:
         flux = Flux()
 
-    assert StatusTargets.from_profile(Profile()) == StatusTargets(
-        "ops", "lifecycle", "ops", "release"
+    assert StatusTargets("ops", "lifecycle", "ops", "release") == StatusTargets.from_profile(
+        Profile()
     )
     assert resources.KUSTOMIZATION.kind == "Kustomization"
 
@@ -242,7 +244,10 @@ def test_targets_from_a_profile_shaped_object() -> None:
 def test_a_missing_object_is_one_line_and_a_missing_crd_says_why() -> None:
     objects = [o for o in guide_cluster() if o["metadata"]["name"] != "infrastructure-authentik"]
     text = render(
-        build_status(DictReader(objects, missing_kinds=("HelmRelease",)), StatusTargets())
+        build_status(
+            DictReader(objects, missing_kinds=("HelmRelease",)),
+            TARGETS,
+        )
     )
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if "infrastructure-authentik" in line)
@@ -255,7 +260,7 @@ def test_a_missing_object_is_one_line_and_a_missing_crd_says_why() -> None:
 
 
 def steps_of(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    report = build_status(DictReader(objects), StatusTargets())
+    report = build_status(DictReader(objects), TARGETS)
     return [(step.command, step.ref) for step in report.next_steps]
 
 
@@ -263,7 +268,7 @@ def test_a_failed_helmrelease_points_at_its_troubleshooting_topic() -> None:
     objects = guide_cluster(ready="False", reason="InstallFailed", message="hook failed")
     objects[0]["status"]["conditions"][0].update(status="False", reason="HealthCheckFailed")
 
-    report = build_status(DictReader(objects), StatusTargets())
+    report = build_status(DictReader(objects), TARGETS)
 
     # the lifecycle Kustomization fails only because of what it deploys: one step, the cause
     assert [(s.command, s.why) for s in report.next_steps] == [
@@ -299,7 +304,7 @@ def test_a_rollback_suspension_is_undone_with_rollback_undo() -> None:
     objects = guide_cluster()
     objects[0]["spec"]["suspend"] = True
     objects[0]["metadata"]["annotations"] = {"glmctl.io/suspended-by": "jane"}
-    report = build_status(DictReader(objects), StatusTargets())
+    report = build_status(DictReader(objects), TARGETS)
     assert [(s.command, s.why) for s in report.next_steps] == [
         (
             "glmctl rollback --undo",
