@@ -112,24 +112,34 @@ def execute_runbook(
             hint="Use -o rich, json, junit or markdown.",
         )
     path = find_runbook(runbook_name_or_path, runbook_search_path(run_ctx, profile))
-    note = override_note(path)
-    if note:
+    note = override_note(path) if path != Path(runbook_name_or_path) else None
+    if note:  # looked up by name and found outside the shipped runbooks: say which file
         run_ctx.terminal.stderr.write(f"glmctl: note: {escape_text(note)}\n")
     runbook = load_runbook(path, registry=registry, profile=profile)
     bound = bind_parameters(runbook, params or {})
-    with progress_display(run_ctx.terminal, options.output) as on_event:
-        return execute(
-            runbook,
-            params=bound,
-            profile=profile,
-            registry=registry,
-            dry_run=options.dry_run,
-            timeout=options.timeout,
-            cluster_factory=cluster_factory or default_cluster_factory(run_ctx),
-            repo=repo if repo is not None else Path.cwd(),
-            on_event=on_event,
-            debug=options.debug,
-        )
+    opened: list[Cluster] = []
+
+    def connect() -> Cluster:  # the connection this run opens is closed when it ends
+        opened.append(default_cluster_factory(run_ctx)())
+        return opened[-1]
+
+    try:
+        with progress_display(run_ctx.terminal, options.output) as on_event:
+            return execute(
+                runbook,
+                params=bound,
+                profile=profile,
+                registry=registry,
+                dry_run=options.dry_run,
+                timeout=options.timeout,
+                cluster_factory=cluster_factory or connect,
+                repo=repo if repo is not None else Path.cwd(),
+                on_event=on_event,
+                debug=options.debug,
+            )
+    finally:
+        for cluster in opened:
+            cluster.close()
 
 
 def runbook_search_path(run_ctx: RunContext, profile: Profile | None) -> list[tuple[str, Path]]:

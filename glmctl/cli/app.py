@@ -148,6 +148,7 @@ def root(
         Path | None,
         typer.Option(
             "--runbook-dir",
+            metavar="DIR",
             help="Also look for runbooks here, before the shipped ones (named when used).",
         ),
     ] = None,
