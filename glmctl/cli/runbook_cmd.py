@@ -43,7 +43,8 @@ def list_command(ctx: typer.Context) -> None:
 
     run_ctx = run_context(ctx)
     rows: list[dict[str, Any]] = []
-    for file in list_runbooks(runbook_search_path(run_ctx, load_profile(run_ctx))):
+    profile = load_profile(run_ctx, reads_cluster=False)
+    for file in list_runbooks(runbook_search_path(run_ctx, profile)):
         try:
             description = load_runbook(file.path).description.strip().splitlines()
             summary, valid = (description[0] if description else ""), True
