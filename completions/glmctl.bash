@@ -1,10 +1,15 @@
-_glmctl_completion() {
-    local IFS=$'
-'
-    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \
-                   COMP_CWORD=$COMP_CWORD \
-                   _GLMCTL_COMPLETE=complete_bash $1 ) )
-    return 0
+# bash completion for glmctl (glmctl completion bash)
+_glmctl_complete() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" line
+    local -a answers=()
+    while IFS= read -r line; do answers+=("$line"); done < <(
+        _GLMCTL_COMPLETE=bash "${COMP_WORDS[0]}" "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null
+    )
+    if [[ "${answers[0]}" == ":files" ]]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+        compopt -o filenames 2>/dev/null
+    else
+        COMPREPLY=("${answers[@]}")
+    fi
 }
-
-complete -o default -F _glmctl_completion glmctl
+complete -o default -F _glmctl_complete glmctl

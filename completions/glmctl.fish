@@ -1,1 +1,11 @@
-complete --command glmctl --no-files --arguments "(env _GLMCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) glmctl)" --condition "env _GLMCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) glmctl"
+# fish completion for glmctl (glmctl completion fish)
+function __glmctl_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -l answers (env _GLMCTL_COMPLETE=fish $words[1] $words[2..-1] 2>/dev/null)
+    if test "$answers[1]" = ":files"
+        __fish_complete_path (commandline -ct)
+    else
+        printf '%s\n' $answers
+    end
+end
+complete -c glmctl -f -a '(__glmctl_complete)'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -57,6 +58,7 @@ class OutputFormat(StrEnum):
 
     RICH = "rich"
     JSON = "json"
+    YAML = "yaml"
     JUNIT = "junit"
     MARKDOWN = "markdown"
     SARIF = "sarif"
@@ -103,16 +105,23 @@ class GlobalOptions:
 
 @dataclass
 class Terminal:
-    """Where output goes and what the terminal can do: swapped for a capture in tests."""
+    """Where output goes and what the terminal can do: swapped for a capture in tests.
+
+    Colour follows, first to last: ``--no-color``; ``NO_COLOR`` set and not empty
+    (no-color.org); ``FORCE_COLOR`` set and not empty (force-color.org); else whether stdout
+    is a terminal. Width is ``COLUMNS`` when set, else the terminal's; text is wrapped
+    only on a terminal, never in a pipe or a file.
+    """
 
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     stdin: IO[str] = field(default_factory=lambda: sys.stdin)
     no_color: bool = False
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @property
     def is_tty(self) -> bool:
-        """True when a person is looking: live displays and colour only then."""
+        """True when a person is looking: live displays and wrapping only then."""
         return _isatty(self.stdout)
 
     @property
@@ -122,22 +131,58 @@ class Terminal:
 
     @property
     def color(self) -> bool:
-        """Colour only on a terminal, and never when ``--no-color`` or ``NO_COLOR`` say no."""
-        return self.is_tty and not self.no_color and "NO_COLOR" not in os.environ
+        """Whether to write ANSI colour (see the class docstring for the order of rules)."""
+        if self.no_color or self.environ.get("NO_COLOR", ""):
+            return False
+        if self.environ.get("FORCE_COLOR", ""):
+            return True
+        return self.is_tty
+
+    @property
+    def live(self) -> bool:
+        """Live displays (cursor movement) only on a real terminal that shows colour:
+        ``FORCE_COLOR`` in a CI log gets colour, not redraws."""
+        return self.is_tty and self.color
+
+    @property
+    def columns(self) -> int | None:
+        """``COLUMNS`` when it is a positive number (it overrides the terminal's width)."""
+        value = self.environ.get("COLUMNS", "").strip()
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    @property
+    def rule_width(self) -> int:
+        """Width of a decoration (a horizontal rule): ``COLUMNS``, the terminal's, or 100."""
+        if self.columns:
+            return self.columns
+        return _terminal_width(self.stdout) if self.is_tty else 100
 
     def console(self, *, stderr: bool = False) -> Console:
-        """A rich console bound to this terminal's stream and colour choice."""
+        """A rich console bound to this terminal's stream and colour choice.
+
+        On a terminal rich wraps to ``COLUMNS`` or the terminal's width. Anywhere else
+        nothing is wrapped, cut or padded: ``soft_wrap`` and a width no line reaches.
+        """
         from glmctl.render.console import SafeConsole
 
         stream = self.stderr if stderr else self.stdout
+        tty = _isatty(stream)
         return SafeConsole(
             file=stream,
             force_terminal=self.color,
             no_color=not self.color,
             highlight=False,
-            soft_wrap=not _isatty(stream),
-            width=None if _isatty(stream) else 100,
+            soft_wrap=not tty,
+            # without colour rich takes a terminal for a file: tell it the terminal's width
+            width=(self.columns or _terminal_width(stream)) if tty else PIPE_WIDTH,
+            _environ=dict(self.environ),
         )
+
+
+PIPE_WIDTH = 1 << 16
+"""What rich is told the width is off a terminal: more than any line, so trees and
+indented text are never cut there (``COLUMNS`` sizes only decorations, see
+:attr:`Terminal.rule_width`)."""
 
 
 @dataclass
@@ -146,6 +191,14 @@ class RunContext:
 
     options: GlobalOptions = field(default_factory=GlobalOptions)
     terminal: Terminal = field(default_factory=Terminal)
+
+
+def _terminal_width(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to (80 when it cannot be asked)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _isatty(stream: IO[str]) -> bool:

@@ -30,7 +30,6 @@ The verdict, checked after every change:
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
@@ -148,22 +147,6 @@ class ObjectState:
         """``Kind/namespace/name``."""
         return f"{self.kind}/{self.namespace}/{self.name}"
 
-    def to_data(self) -> dict[str, Any]:
-        """Plain data for ``-o json``."""
-        return {
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-            "role": str(self.role),
-            "found": self.found,
-            "ready": self.ready,
-            "state": self.state,
-            "reason": self.reason,
-            "message": self.message,
-            "suspended": self.suspended,
-            "failed": self.failed,
-        }
-
 
 @dataclass(frozen=True)
 class SeenEvent:
@@ -185,16 +168,6 @@ class SeenEvent:
     @property
     def warning(self) -> bool:
         return self.type == "Warning"
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "object": self.ref,
-            "type": self.type,
-            "reason": self.reason,
-            "message": self.message,
-            "count": self.count,
-            "lastSeen": self.last_seen or None,
-        }
 
 
 @dataclass(frozen=True)
@@ -229,19 +202,6 @@ class MonitorOutcome:
             Verdict.WAITING: 4,
             Verdict.INTERRUPTED: 130,
         }[self.verdict]
-
-    def to_data(self) -> dict[str, Any]:
-        """The documented ``-o json`` document (``schemaVersion`` 1)."""
-        return {
-            "schemaVersion": 1,
-            "verdict": str(self.verdict),
-            "exitCode": self.exit_code,
-            "summary": self.summary,
-            "elapsedSeconds": round(self.elapsed, 1),
-            "timeoutSeconds": None if math.isinf(self.timeout) else self.timeout,
-            "objects": [obj.to_data() for obj in self.objects],
-            "events": [event.to_data() for event in self.events],
-        }
 
 
 class FollowInterrupted(KeyboardInterrupt):

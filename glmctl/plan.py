@@ -92,24 +92,6 @@ class Plan:
         """Cluster objects that will change or be deleted."""
         return len({item.target for item in self.todo if item.is_object})
 
-    def to_data(self) -> dict[str, Any]:
-        """Plain data for ``-o json`` (no manifests: those belong to the journal)."""
-        return {
-            "command": self.command,
-            "items": [
-                {
-                    "id": item.id,
-                    "action": item.action,
-                    "target": item.target,
-                    "detail": item.detail,
-                    "state": item.state,
-                }
-                for item in self.items
-            ],
-            "notes": list(self.notes),
-            "diff": self.diff,
-        }
-
 
 def object_item(
     action: ActionKind,

@@ -100,27 +100,6 @@ class FluxNode:
         """Time since creation, kubectl style (``45s``, ``12m``, ``3h``, ``5d``), or ``-``."""
         return format_age(self.created, now)
 
-    def to_data(self, now: datetime) -> dict[str, Any]:
-        """Plain data for ``-o json``; ages computed against ``now``."""
-        return {
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-            "relation": self.relation,
-            "found": self.found,
-            "ready": self.ready,
-            "status": self.status,
-            "suspended": self.suspended,
-            "reason": self.reason,
-            "message": self.message,
-            "created": self.created or None,
-            "age": self.age(now),
-            "lastTransitionTime": self.last_transition or None,
-            "repeated": self.repeated,
-            "children": [child.to_data(now) for child in self.children],
-            **({"suspendNote": self.suspend_note} if self.suspend_note else {}),
-        }
-
 
 @dataclass(frozen=True)
 class NextStep:
@@ -129,10 +108,6 @@ class NextStep:
     command: str
     why: str
     ref: str
-
-    def to_data(self) -> dict[str, str]:
-        """Plain data for ``-o json``."""
-        return {"command": self.command, "why": self.why, "object": self.ref}
 
 
 @dataclass(frozen=True)
@@ -175,16 +150,6 @@ class StatusReport:
             if step is not None and step.command not in found:
                 found[step.command] = step
         return list(found.values())
-
-    def to_data(self, now: datetime) -> dict[str, Any]:
-        """Plain data for ``-o json``."""
-        return {
-            "context": self.context,
-            "ready": self.all_ready,
-            "notReady": [node.ref for node in self.not_ready],
-            "nextSteps": [step.to_data() for step in self.next_steps],
-            "tree": self.root.to_data(now),
-        }
 
 
 def next_step(node: FluxNode) -> NextStep | None:

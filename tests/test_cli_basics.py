@@ -91,7 +91,7 @@ def test_global_option_without_a_value_says_so(
 
 
 def test_bad_output_format_lists_the_choices_plainly(run_cli: Callable[..., CliResult]) -> None:
-    result = run_cli(["-o", "yaml", "status"])
+    result = run_cli(["-o", "yml", "status"])
     assert result.exit_code == 2
-    assert "'yaml' is not one of rich, json, junit, markdown, sarif, github" in result.stderr
+    assert "'yml' is not one of rich, json, yaml, junit, markdown, sarif, github" in result.stderr
     assert "Value error" not in result.stderr

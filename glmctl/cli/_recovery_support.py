@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from glmctl.context import OutputFormat, RunContext
+from glmctl.context import RunContext
 from glmctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from glmctl.cluster.client import Cluster
     from glmctl.journal import Journal
+    from glmctl.monitor import MonitorOutcome
     from glmctl.plan import Plan
     from glmctl.recovery.execute import Execution, FileEdit
 
@@ -49,8 +50,10 @@ def mutation_lock(
 
 
 def person_console(run: RunContext) -> Console:
-    """Where people-facing text goes: stdout, or stderr when stdout carries JSON."""
-    return run.terminal.console(stderr=run.options.output is OutputFormat.JSON)
+    """Where people-facing text goes: stdout, or stderr when stdout carries a document."""
+    from glmctl.render.output import is_document
+
+    return run.terminal.console(stderr=is_document(run.options.output))
 
 
 def terminal_confirm(run: RunContext, question: str) -> Callable[[Plan], bool]:
@@ -80,9 +83,11 @@ def run_plan(
     file_edits: Mapping[str, FileEdit] | None = None,
 ) -> Execution:
     """Resume an interrupted run's progress, print the plan, then confirm and carry it out."""
+    from glmctl.cli._output import require_output
     from glmctl.recovery.execute import carry_out, resume_plan
     from glmctl.render.plan import print_execution, print_plan
 
+    require_output(run, command_name)
     context = cluster.context_name if cluster is not None else None
     plan, interrupted = resume_plan(plan, journal, command_name, context)
     console = person_console(run)
@@ -104,14 +109,24 @@ def run_plan(
     return execution
 
 
-def finish(run: RunContext, execution: Execution, **extra: object) -> None:
-    """Write the JSON document (``-o json``) and exit 1 when the operator said no."""
+def finish(
+    run: RunContext,
+    execution: Execution,
+    *,
+    committed: str | None = None,
+    wait: MonitorOutcome | None = None,
+) -> None:
+    """Write the ``ChangeReport`` document (``-o json|yaml``) and exit 1 when the operator
+    said no."""
     import typer
 
-    from glmctl.render.plan import execution_json
+    from glmctl.render.output import is_document, write_document
 
-    if run.options.output is OutputFormat.JSON:
-        run.terminal.stdout.write(execution_json(execution, **extra))
+    if is_document(run.options.output):
+        from glmctl.contract.build import change_report
+
+        document = change_report(execution, committed=committed, wait=wait)
+        write_document(run.terminal, run.options.output, document)
     if execution.declined:
         raise typer.Exit(1)
 

@@ -21,13 +21,6 @@ if TYPE_CHECKING:
     from glmctl.runbook.result import RunbookResult
     from glmctl.steps.registry import ClusterFactory, StepRegistry
 
-RUNBOOK_FORMATS = (
-    OutputFormat.RICH,
-    OutputFormat.JSON,
-    OutputFormat.JUNIT,
-    OutputFormat.MARKDOWN,
-)
-
 
 def run_runbook(
     run_ctx: RunContext,
@@ -38,13 +31,14 @@ def run_runbook(
     *,
     registry: StepRegistry | None = None,
     repo: Path | None = None,
+    command: str = "runbook run",
 ) -> int:
     """Run a runbook with the run's global options, render it, and return the exit code.
 
     Everything is validated before anything runs: the output format, the runbook file
     (each problem a ``UsageError`` with file, line and column) and the parameters.
-    ``cluster_factory`` defaults to connecting with ``--kubeconfig``/``--context``
-    the first time a step asks for the cluster.
+    ``command`` names the command in a refused ``-o``. ``cluster_factory`` defaults to
+    connecting with ``--kubeconfig``/``--context`` the first time a step asks for the cluster.
     """
     result = execute_runbook(
         run_ctx,
@@ -54,6 +48,7 @@ def run_runbook(
         cluster_factory,
         registry=registry,
         repo=repo,
+        command=command,
     )
     render_result(run_ctx, result)
     raise_if_stopped(result)
@@ -96,9 +91,11 @@ def execute_runbook(
     *,
     registry: StepRegistry | None = None,
     repo: Path | None = None,
+    command: str = "runbook run",
 ) -> RunbookResult:
     """Like :func:`run_runbook` with the live progress display, but without the final
     rendering: for commands that show the finished run their own way (troubleshoot)."""
+    from glmctl.cli._output import REPORT_FORMATS, require_output
     from glmctl.render import progress_display
     from glmctl.runbook.engine import run_runbook as execute
     from glmctl.runbook.loader import bind_parameters, load_runbook
@@ -106,11 +103,7 @@ def execute_runbook(
     from glmctl.sanitize import escape_text
 
     options = run_ctx.options
-    if options.output not in RUNBOOK_FORMATS:
-        raise UsageError(
-            f"-o {options.output.value} is not available for runbooks",
-            hint="Use -o rich, json, junit or markdown.",
-        )
+    require_output(run_ctx, command, REPORT_FORMATS)
     path = find_runbook(runbook_name_or_path, runbook_search_path(run_ctx, profile))
     note = override_note(path) if path != Path(runbook_name_or_path) else None
     if note:  # looked up by name and found outside the shipped runbooks: say which file

@@ -79,6 +79,12 @@ COMMANDS: dict[str, CommandEntry] = {
     "demo": CommandEntry(
         "demo_cmd", "Start a simulated cluster and walk through a deployment with glmctl."
     ),
+    "schema": CommandEntry(
+        "schema_cmd", "Print the JSON Schema (2020-12) of what `-o json` and `-o yaml` print."
+    ),
+    "completion": CommandEntry(
+        "completion_cmd", "Print the shell completion script for bash, zsh or fish."
+    ),
     "version": CommandEntry("version_cmd", "Print glmctl's version."),
 }
 
@@ -141,6 +147,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sim scenarios": ("glmctl sim scenarios",),
     "demo": ("glmctl demo", "glmctl demo --scenario helmrelease-failed"),
     "version": ("glmctl version", "glmctl --version"),
+    "schema": ("glmctl schema > glmctl.schema.json", "glmctl schema StatusReport"),
+    "completion": (
+        "glmctl completion bash > ~/.local/share/bash-completion/completions/glmctl",
+        'glmctl completion zsh > "${fpath[1]}/_glmctl"',
+        "glmctl completion fish > ~/.config/fish/completions/glmctl.fish",
+    ),
 }
 
 

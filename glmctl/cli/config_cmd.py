@@ -29,28 +29,44 @@ def show(ctx: typer.Context) -> None:
     The source is "default" (from the deployment guide) or FILE:LINE of the glmctl.yaml
     that set it.
     """
-    from glmctl.context import OutputFormat
+    from glmctl.cli._output import require_output
+    from glmctl.contract import models
+    from glmctl.contract.build import config
+    from glmctl.render.output import Column, show_list
 
     run = _run_context(ctx)
+    require_output(run, "config show")
     loaded = _load(run)
-    if run.options.output is OutputFormat.JSON:
-        typer.echo(_json_text(loaded), file=run.terminal.stdout, nl=False)
-    else:
-        _print_table(loaded, run)
+    document = config(loaded)
+    where = document.path or "none: defaults"
+    columns: list[Column[models.ConfigField]] = [
+        Column("FIELD", lambda row: row.field),
+        Column("VALUE", lambda row: _display(row.value)),
+        Column("SOURCE", lambda row: _short_source(row.source), style="dim"),
+    ]
+    show_list(
+        run.terminal,
+        run.options.output,
+        document,
+        columns,
+        document.fields,
+        title=f"glmctl profile ({where})",
+    )
 
 
 @config_app.command("path")
 def path(ctx: typer.Context) -> None:
     """Print which profile file is used, or "none: defaults" when there is none."""
-    import json
-
-    from glmctl.context import OutputFormat
+    from glmctl.cli._output import require_output
+    from glmctl.contract.models import ConfigPath
+    from glmctl.render.output import is_document, write_document
 
     run = _run_context(ctx)
+    require_output(run, "config path")
     loaded = _load(run)
     where = str(loaded.path) if loaded.path is not None else None
-    if run.options.output is OutputFormat.JSON:
-        typer.echo(json.dumps({"path": where}), file=run.terminal.stdout)
+    if is_document(run.options.output):
+        write_document(run.terminal, run.options.output, ConfigPath(path=where))
     else:
         typer.echo(where or "none: defaults", file=run.terminal.stdout)
 
@@ -65,40 +81,6 @@ def _load(run: RunContext) -> LoadedProfile:
     from glmctl.config import load_profile
 
     return load_profile(run.options.config)
-
-
-def _json_text(loaded: LoadedProfile) -> str:
-    import json
-
-    document = {
-        "path": str(loaded.path) if loaded.path is not None else None,
-        "profile": loaded.profile.model_dump(mode="json"),
-        "sources": {value.path: value.source for value in loaded.values()},
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def _print_table(loaded: LoadedProfile, run: RunContext) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    where = str(loaded.path) if loaded.path is not None else "none: defaults"
-    table = Table(title=f"glmctl profile ({where})", title_justify="left", box=None)
-    table.add_column("field", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    table.add_column("source", no_wrap=True, style="dim")
-    section = ""
-    for value in loaded.values():
-        head, _, rest = value.path.partition(".")
-        if head != section:
-            section = head
-            table.add_row(Text(f"{section}:", style="bold"), Text(""), Text(""))
-        table.add_row(
-            Text(f"  {rest or head}"),
-            Text(_display(value.value)),
-            Text(_short_source(value.source)),
-        )
-    run.terminal.console().print(table)
 
 
 def _short_source(source: str) -> str:

@@ -73,6 +73,9 @@ def demo(
     from glmctl.sim.scenario import load_scenario, with_time_scale
 
     context = run_context(ctx)
+    from glmctl.cli._output import TEXT_ONLY, require_output
+
+    require_output(context, "demo", TEXT_ONLY)
     console = context.terminal.console()
     loaded = with_time_scale(load_scenario(scenario), time_scale)
     with start_simulator(loaded) as handle, tempfile.TemporaryDirectory() as state_dir:
@@ -102,7 +105,9 @@ def _run_stage(stage: Stage, kubeconfig: Path, context: RunContext, env: dict[st
     from glmctl.execs import run_glmctl
 
     console = context.terminal.console()
-    console.rule(f"[bold]{stage.title}")
+    from rich.rule import Rule
+
+    console.print(Rule(f"[bold]{stage.title}"), width=context.terminal.rule_width)
     console.print(f"[dim]$[/] glmctl {' '.join(stage.args)}")
     passthrough = ["--no-color"] if context.options.no_color else []
     return run_glmctl(

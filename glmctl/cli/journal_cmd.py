@@ -12,7 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from glmctl.context import RunContext
-    from glmctl.journal import EntrySummary, JournalEntry
+    from glmctl.journal import JournalEntry
 
 journal_app = typer.Typer(
     name="journal",
@@ -33,19 +33,34 @@ def register(app: typer.Typer) -> None:
 @journal_app.command("list")
 def list_entries(ctx: typer.Context) -> None:
     """List journal entries, oldest first; "incomplete" means the command did not finish."""
-    import json
-    from dataclasses import asdict
-
-    from glmctl.context import OutputFormat
+    from glmctl.cli._output import require_output
+    from glmctl.contract import models
+    from glmctl.contract.build import journal_list
     from glmctl.journal import Journal
+    from glmctl.render.output import Column, show_list
 
     run = _run_context(ctx)
-    summaries = Journal().list()
-    if run.options.output is OutputFormat.JSON:
-        document = [asdict(summary) for summary in summaries]
-        typer.echo(json.dumps(document, indent=2), file=run.terminal.stdout)
-        return
-    _print_list(summaries, run)
+    require_output(run, "journal list")
+    document = journal_list(Journal().list())
+    columns: list[Column[models.JournalSummary]] = [
+        Column("ID", lambda row: row.id),
+        Column(
+            "STATUS",
+            lambda row: row.status if row.status == "incomplete" else row.outcome or "",
+            style=lambda row: "yellow" if row.status == "incomplete" else "",
+        ),
+        Column("COMMAND", lambda row: " ".join(row.command)),
+        Column("CONTEXT", lambda row: row.context or "-"),
+        Column("DONE", lambda row: f"{row.done}/{row.planned}"),
+    ]
+    show_list(
+        run.terminal,
+        run.options.output,
+        document,
+        columns,
+        document.items,
+        empty="No journal entries yet.",
+    )
 
 
 @journal_app.command("show")
@@ -55,17 +70,18 @@ def show(
 ) -> None:
     """Show one entry: its plan, which changes were done, and the objects it recorded.
 
-    -o json prints the whole entry, with the recorded manifests.
+    -o json|yaml prints the whole entry, with the recorded manifests.
     """
-    import json
-
-    from glmctl.context import OutputFormat
+    from glmctl.cli._output import require_output
+    from glmctl.contract.build import journal_entry
     from glmctl.journal import Journal
+    from glmctl.render.output import is_document, write_document
 
     run = _run_context(ctx)
+    require_output(run, "journal show")
     entry = Journal().get(entry_id)
-    if run.options.output is OutputFormat.JSON:
-        typer.echo(json.dumps(entry.to_json_data(), indent=2), file=run.terminal.stdout)
+    if is_document(run.options.output):
+        write_document(run.terminal, run.options.output, journal_entry(entry))
         return
     _print_entry(entry, run)
 
@@ -117,38 +133,11 @@ def _run_context(ctx: typer.Context) -> RunContext:
     return run_context(ctx)
 
 
-def _print_list(summaries: list[EntrySummary], run: RunContext) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    console = run.terminal.console()
-    if not summaries:
-        console.print("No journal entries yet.")
-        return
-    table = Table(box=None)
-    widest_id = max(len(summary.id) for summary in summaries)
-    for column in ("id", "status", "command", "context", "done"):
-        table.add_column(  # an id is copied into `journal show`: never cut, whatever the width
-            column,
-            no_wrap=column != "command",
-            min_width=widest_id if column == "id" else None,
-            overflow="fold" if column != "id" else "ignore",
-        )
-    for summary in summaries:
-        status = summary.status if summary.status == "incomplete" else summary.outcome or ""
-        table.add_row(
-            Text(summary.id),
-            Text(status, style="yellow" if summary.status == "incomplete" else ""),
-            Text(" ".join(summary.command)),
-            Text(summary.context or "-"),
-            Text(f"{summary.done}/{summary.planned}"),
-        )
-    console.print(table)
-
-
 def _print_entry(entry: JournalEntry, run: RunContext) -> None:
-    from rich.table import Table
     from rich.text import Text
+
+    from glmctl.journal import BeforeRecord, PlannedChange
+    from glmctl.render.output import Column, print_table
 
     console = run.terminal.console()
     status = "incomplete" if entry.status == "incomplete" else f"finished: {entry.outcome}"
@@ -163,37 +152,35 @@ def _print_entry(entry: JournalEntry, run: RunContext) -> None:
         header.append(f"{label:>8}: ", style="bold")
         header.append(f"{value}\n")
     console.print(header, end="")
-    plan = Table(title="plan", title_justify="left", box=None)
-    for column in ("change", "action", "object", "done", "detail"):
-        plan.add_column(column)
-    for change in entry.plan:
-        progress = entry.progress(change.id)
-        plan.add_row(
-            Text(change.id),
-            Text(change.action),
-            Text(_object_name(change.kind, change.namespace, change.name)),
-            Text(progress.outcome or "done" if progress.done else "pending"),
-            Text(change.detail),
-        )
-    console.print(plan)
-    recorded = Table(title="recorded before the change", title_justify="left", box=None)
-    for column in ("action", "object", "change", "note"):
-        recorded.add_column(column)
-    for record in entry.before:
+
+    def progress(change: PlannedChange) -> str:
+        done = entry.progress(change.id)
+        return done.outcome or "done" if done.done else "pending"
+
+    plan: list[Column[PlannedChange]] = [
+        Column("CHANGE", lambda change: change.id),
+        Column("ACTION", lambda change: change.action),
+        Column("OBJECT", lambda change: _object_name(change.kind, change.namespace, change.name)),
+        Column("DONE", progress),
+        Column("DETAIL", lambda change: change.detail),
+    ]
+    print_table(run.terminal, plan, entry.plan, title="plan")
+
+    def recorded_object(record: BeforeRecord) -> str:
         metadata = record.object.get("metadata") or {}
-        recorded.add_row(
-            Text(record.action),
-            Text(
-                _object_name(
-                    str(record.object.get("kind", "?")),
-                    metadata.get("namespace"),
-                    str(metadata.get("name", "?")),
-                )
-            ),
-            Text(record.change_id or "-"),
-            Text("values redacted" if record.redacted else ""),
+        return _object_name(
+            str(record.object.get("kind", "?")),
+            metadata.get("namespace"),
+            str(metadata.get("name", "?")),
         )
-    console.print(recorded)
+
+    recorded: list[Column[BeforeRecord]] = [
+        Column("ACTION", lambda record: record.action),
+        Column("OBJECT", recorded_object),
+        Column("CHANGE", lambda record: record.change_id or "-"),
+        Column("NOTE", lambda record: "values redacted" if record.redacted else ""),
+    ]
+    print_table(run.terminal, recorded, entry.before, title="recorded before the change")
 
 
 def _object_name(kind: str, namespace: str | None, name: str) -> str:

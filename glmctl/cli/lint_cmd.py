@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from glmctl.context import OutputFormat
 from glmctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from glmctl.context import RunContext
     from glmctl.lint.settings import LintSettings
 
 
@@ -62,19 +64,15 @@ def lint(
           external_secrets: [{namespace: flux-system, name: sops-age}]
     """
     from glmctl.cli.app import run_context
-    from glmctl.context import OutputFormat
     from glmctl.lint.engine import lint_repository
     from glmctl.render.lint import render
 
     run = run_context(ctx)
+    output = _output_format(format_, run.options.output)
     if list_rules:
-        from glmctl.lint.registry import all_rules
-
-        for rule in all_rules().values():
-            run.terminal.stdout.write(f"{rule.id:<32} {rule.severity.value:<8} {rule.summary}\n")
+        _print_rules(run, OutputFormat(output))
         return
     root = _repository(repo)
-    output = _output_format(format_, run.options.output)
     settings = _lint_settings(run.options.config, root)
     report = lint_repository(root, settings)
     render(report, OutputFormat(output), run.terminal)
@@ -82,9 +80,24 @@ def lint(
         raise typer.Exit(1)
 
 
-def _output_format(alias: str | None, chosen: str) -> str:
-    from glmctl.context import OutputFormat
+def _print_rules(run: RunContext, output: OutputFormat) -> None:
+    from glmctl.cli._output import require_output
+    from glmctl.contract import models
+    from glmctl.contract.build import lint_rules
+    from glmctl.lint.registry import all_rules
+    from glmctl.render.output import Column, show_list
 
+    require_output(run, "lint --list-rules", chosen=output)
+    document = lint_rules(all_rules().values())
+    columns: list[Column[models.LintRule]] = [
+        Column("RULE", lambda rule: rule.id, style="bold"),
+        Column("SEVERITY", lambda rule: rule.severity),
+        Column("SUMMARY", lambda rule: rule.summary),
+    ]
+    show_list(run.terminal, output, document, columns, document.items)
+
+
+def _output_format(alias: str | None, chosen: str) -> str:
     if alias is None:
         return chosen
     valid = [f.value for f in OutputFormat]

@@ -18,9 +18,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from glmctl.cli.globals import hoist_global_options
 
     given = list(sys.argv[1:] if argv is None else argv)
+    if _completing():
+        from glmctl.cli.completions import answer_from_environment
+
+        return answer_from_environment(given)
     debug = "--debug" in given
     _configure_logging(debug=debug, verbose=sum(a.count("v") for a in given if _is_v(a)))
-    _enable_shell_completion()
     try:
         args = hoist_global_options(given)
         if wants_subcommand_help(args):
@@ -57,16 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _enable_shell_completion() -> None:
-    """Answer TAB requests from the scripts in ``completions/`` (typer's protocol)."""
+def _completing() -> bool:
+    """True when a completion script (``glmctl completion SHELL``) asks for candidates."""
     import os
 
     from glmctl.cli.completions import COMPLETE_VAR
 
-    if COMPLETE_VAR in os.environ:
-        from typer._completion_classes import completion_init
-
-        completion_init()
+    return COMPLETE_VAR in os.environ
 
 
 def _without_pydantic_prefix(message: str) -> str:

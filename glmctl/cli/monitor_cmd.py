@@ -41,17 +41,17 @@ def monitor(
     from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
-    from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, FollowInterrupted, MonitorTargets, follow
-    from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
+    from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
+    from glmctl.render.output import is_document, write_document
 
     run = run_context(ctx)
-    require_output(run, "monitor", (OutputFormat.RICH, OutputFormat.JSON))
+    require_output(run, "monitor")
     targets = MonitorTargets.from_profile(load_profile(run))
     timeout = 0.0 if once else run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
-    as_json = run.options.output is OutputFormat.JSON
+    as_json = is_document(run.options.output)
     console = run.terminal.console()
-    live = run.terminal.color and not (as_json or once)
+    live = run.terminal.live and not (as_json or once)
     with Cluster.from_options(run.options) as cluster:
         try:
             if as_json or once:
@@ -66,7 +66,9 @@ def monitor(
         except FollowInterrupted as interrupted:  # Ctrl-C: the last state, exit 130
             outcome = interrupted.outcome
     if as_json:
-        run.terminal.stdout.write(monitor_json(outcome))
+        from glmctl.contract.build import monitor_report
+
+        write_document(run.terminal, run.options.output, monitor_report(outcome))
     else:
         print_final(console, outcome, objects=not live)
     if outcome.exit_code:

@@ -39,6 +39,8 @@ def preflight(
 
     run_ctx = run_context(ctx)
     params = {"repo": str(repo) if repo is not None else ""}
-    code = run_runbook(run_ctx, "preflight", params, profile=load_profile(run_ctx))
+    code = run_runbook(
+        run_ctx, "preflight", params, profile=load_profile(run_ctx), command="preflight"
+    )
     if code:
         raise typer.Exit(code)

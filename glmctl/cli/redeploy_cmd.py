@@ -88,23 +88,23 @@ def redeploy(
             f"the redeploy was not Ready after {outcome.timeout:g} seconds: {outcome.summary}",
             hint="`glmctl monitor` keeps following it; --timeout waits longer.",
         )
-    finish(run, execution, wait=outcome.to_data())
+    finish(run, execution, wait=outcome)
 
 
 def _follow(run: RunContext, cluster: Cluster, profile: Profile) -> MonitorOutcome:
     """Follow the deploy like ``glmctl monitor`` (live table, plain lines, or silently for
     ``-o json``) until Ready, failed for good, or ``--timeout`` (default 10m; 0: no limit)."""
     from glmctl.cli._recovery_support import person_console
-    from glmctl.context import OutputFormat
     from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
     from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
+    from glmctl.render.output import is_document
 
     targets = MonitorTargets.from_profile(profile)
     timeout = run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
     console = person_console(run)
-    if run.options.output is OutputFormat.JSON:
+    if is_document(run.options.output):
         return follow(cluster, targets, timeout)
-    live = run.terminal.color
+    live = run.terminal.live
     if live:
         title = f"Following the redeploy (context {cluster.context_name})"
         with LiveMonitor(console, title=title) as view:

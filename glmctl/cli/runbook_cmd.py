@@ -6,17 +6,15 @@ shipped with glmctl (see ``docs/runbooks.md``), or given as a file path.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from glmctl.cli.app import run_context
-from glmctl.context import OutputFormat, RunContext
+from glmctl.context import RunContext
 
 if TYPE_CHECKING:
     from glmctl.runbook.model import Runbook
-    from glmctl.steps.registry import StepSpec
 
 runbook_app = typer.Typer(
     name="runbook",
@@ -37,12 +35,16 @@ def list_command(ctx: typer.Context) -> None:
 
     A name found twice runs the first one; the later one is marked "shadowed".
     """
+    from glmctl.cli._output import require_output
     from glmctl.cli._runbook_runner import load_profile, runbook_search_path
+    from glmctl.contract import models
+    from glmctl.render.output import Column, show_list
     from glmctl.runbook.loader import RunbookError, load_runbook
     from glmctl.runbook.locate import list_runbooks
 
     run_ctx = run_context(ctx)
-    rows: list[dict[str, Any]] = []
+    require_output(run_ctx, "runbook list")
+    rows: list[models.RunbookInfo] = []
     profile = load_profile(run_ctx, reads_cluster=False)
     for file in list_runbooks(runbook_search_path(run_ctx, profile)):
         try:
@@ -53,32 +55,27 @@ def list_command(ctx: typer.Context) -> None:
             summary = f"invalid: {error.detail}" + (f" (and {more} more)" if more else "")
             valid = False
         rows.append(
-            {
-                "name": file.name,
-                "origin": file.origin,
-                "path": str(file.path),
-                "shadowed": file.shadowed,
-                "valid": valid,
-                "description": summary,
-            }
-        )
-    if run_ctx.options.output is OutputFormat.JSON:
-        run_ctx.terminal.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    if not rows:
-        typer.echo("No runbooks found (searched --runbook-dir, the user's and the shipped ones).")
-        return
-    _print_table(
-        run_ctx,
-        ("NAME", "ORIGIN", "DESCRIPTION"),
-        [
-            (
-                row["name"],
-                row["origin"] + (" (shadowed)" if row["shadowed"] else ""),
-                row["description"],
+            models.RunbookInfo(
+                name=file.name,
+                origin=file.origin,
+                path=str(file.path),
+                shadowed=file.shadowed,
+                valid=valid,
+                description=summary,
             )
-            for row in rows
-        ],
+        )
+    columns: list[Column[models.RunbookInfo]] = [
+        Column("NAME", lambda row: row.name, style="bold"),
+        Column("ORIGIN", lambda row: row.origin + (" (shadowed)" if row.shadowed else "")),
+        Column("DESCRIPTION", lambda row: row.description),
+    ]
+    show_list(
+        run_ctx.terminal,
+        run_ctx.options.output,
+        models.RunbookList(items=rows),
+        columns,
+        rows,
+        empty="No runbooks found (searched --runbook-dir, the user's and the shipped ones).",
     )
 
 
@@ -88,24 +85,25 @@ def show_command(
     runbook: Annotated[str, typer.Argument(help="Runbook name or file.")],
 ) -> None:
     """Show a runbook's parameters and steps: what each uses, with what, and if it mutates."""
+    from glmctl.cli._output import require_output
     from glmctl.cli._runbook_runner import load_profile, runbook_search_path
+    from glmctl.render.output import is_document, write_document
     from glmctl.runbook.loader import load_runbook
     from glmctl.runbook.locate import find_runbook
     from glmctl.steps.registry import default_registry
 
     run_ctx = run_context(ctx)
+    require_output(run_ctx, "runbook show")
     profile = load_profile(run_ctx, reads_cluster=False)
     loaded = load_runbook(
         find_runbook(runbook, runbook_search_path(run_ctx, profile)), profile=profile
     )
     registry = default_registry()
-    if run_ctx.options.output is OutputFormat.JSON:
-        data = loaded.model_dump(mode="json", by_alias=True, exclude_none=True)
-        data["source"] = loaded.source
-        for step in data["steps"]:
-            spec = registry.get(step["uses"])
-            step["mutating"] = bool(spec and spec.mutating)
-        run_ctx.terminal.stdout.write(json.dumps(data, indent=2) + "\n")
+    if is_document(run_ctx.options.output):
+        from glmctl.contract.build import runbook as runbook_document
+
+        document = runbook_document(loaded, registry.get)
+        write_document(run_ctx.terminal, run_ctx.options.output, document)
         return
     _show_text(run_ctx, loaded, registry.get)
 
@@ -118,27 +116,61 @@ def validate_command(
         typer.Argument(help="Runbook files or names (default: every runbook found)."),
     ] = None,
 ) -> None:
-    """Check runbooks without running them; each problem is FILE:LINE:COL: message (exit 2)."""
+    """Check runbooks without running them; each problem is FILE:LINE:COL: message (exit 2).
+
+    -o json|yaml prints one RunbookValidation document with every problem instead.
+    """
+    from glmctl.cli._output import require_output
     from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.cli.main import report_error
+    from glmctl.contract import models
     from glmctl.errors import UsageError
+    from glmctl.render.output import is_document, write_document
     from glmctl.runbook.loader import load_runbook
     from glmctl.runbook.locate import find_runbook, list_runbooks
 
     run_ctx = run_context(ctx)
+    require_output(run_ctx, "runbook validate")
+    as_document = is_document(run_ctx.options.output)
     profile = load_profile(run_ctx, reads_cluster=False)
     path = runbook_search_path(run_ctx, profile)
     targets = runbooks or [str(f.path) for f in list_runbooks(path) if not f.shadowed]
-    failures = 0
+    checks: list[models.RunbookCheck] = []
     for target in targets:
         try:
             loaded = load_runbook(find_runbook(target, path), profile=profile)
         except UsageError as error:
-            failures += 1
-            report_error(error)
+            checks.append(
+                models.RunbookCheck(
+                    target=target,
+                    source=None,
+                    valid=False,
+                    steps=None,
+                    problems=[
+                        models.RunbookProblem(message=line, hint=error.hint)
+                        for line in error.message.splitlines() or [error.message]
+                    ],
+                )
+            )
+            if not as_document:
+                report_error(error)
             continue
-        typer.echo(f"ok {loaded.source} ({len(loaded.steps)} steps)")
-    if failures:
+        checks.append(
+            models.RunbookCheck(
+                target=target,
+                source=loaded.source,
+                valid=True,
+                steps=len(loaded.steps),
+                problems=[],
+            )
+        )
+        if not as_document:
+            typer.echo(f"ok {loaded.source} ({len(loaded.steps)} steps)")
+    valid = all(check.valid for check in checks)
+    if as_document:
+        document = models.RunbookValidation(valid=valid, items=checks)
+        write_document(run_ctx.terminal, run_ctx.options.output, document)
+    if not valid:
         raise typer.Exit(2)
 
 
@@ -151,7 +183,7 @@ def run_command(
         typer.Option("--param", "-p", help="A runbook parameter, NAME=VALUE; repeatable."),
     ] = None,
 ) -> None:
-    """Run a runbook: live checklist, then a summary (or -o json|junit|markdown).
+    """Run a runbook: live checklist, then a summary (or -o json|yaml|junit|markdown).
 
     Exit 0 all passed (warnings included), 1 a check failed, 2 the runbook or a parameter
     is wrong (nothing ran), 3 the cluster is unreachable, 4 timed out, 130 interrupted.
@@ -172,56 +204,24 @@ def run_command(
 @runbook_app.command("steps")
 def steps_command(ctx: typer.Context) -> None:
     """List every step a runbook can use, with its parameters and whether it mutates."""
+    from glmctl.cli._output import require_output
+    from glmctl.contract import models
+    from glmctl.contract.build import step_list
+    from glmctl.render.output import Column, show_list
     from glmctl.steps.registry import default_registry
 
     run_ctx = run_context(ctx)
+    require_output(run_ctx, "runbook steps")
     registry = default_registry()
     specs = [s for name in registry.names() if (s := registry.get(name)) is not None]
-    if run_ctx.options.output is OutputFormat.JSON:
-        rows = [
-            {
-                "name": spec.name,
-                "description": spec.description,
-                "mutating": spec.mutating,
-                "parameters": _parameter_names(spec),
-            }
-            for spec in specs
-        ]
-        run_ctx.terminal.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    _print_table(
-        run_ctx,
-        ("STEP", "MUTATES", "PARAMETERS", "DESCRIPTION"),
-        [
-            (
-                spec.name,
-                "yes" if spec.mutating else "no",
-                ", ".join(_parameter_names(spec)),
-                spec.description,
-            )
-            for spec in specs
-        ],
-    )
-
-
-def _parameter_names(spec: StepSpec) -> list[str]:
-    return [
-        (field.alias or name) + ("" if field.is_required() else "?")
-        for name, field in spec.params_model.model_fields.items()
+    document = step_list(specs)
+    columns: list[Column[models.StepInfo]] = [
+        Column("STEP", lambda row: row.name, style="bold"),
+        Column("MUTATES", lambda row: "yes" if row.mutating else "no"),
+        Column("PARAMETERS", lambda row: ", ".join(row.parameters)),
+        Column("DESCRIPTION", lambda row: row.description),
     ]
-
-
-def _print_table(
-    run_ctx: RunContext, headers: tuple[str, ...], rows: list[tuple[str, ...]]
-) -> None:
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    run_ctx.terminal.console().print(table)
+    show_list(run_ctx.terminal, run_ctx.options.output, document, columns, document.items)
 
 
 def _show_text(run_ctx: RunContext, runbook: Runbook, spec_of: Any) -> None:

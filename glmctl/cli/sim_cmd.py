@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -79,8 +82,6 @@ def serve(
 ) -> None:
     """Serve a simulated cluster in the foreground until Ctrl-C (or SIGTERM, SIGHUP)."""
     import errno
-    import signal
-    import threading
 
     from glmctl.cli.app import run_context
     from glmctl.sim.scenario import with_time_scale
@@ -91,6 +92,9 @@ def serve(
         )
 
     context = run_context(ctx)
+    from glmctl.cli._output import TEXT_ONLY, require_output
+
+    require_output(context, "sim serve", TEXT_ONLY)
     loaded = _load(scenario, size)
     if time_scale is not None:
         loaded = with_time_scale(loaded, time_scale)
@@ -101,36 +105,52 @@ def serve(
     if engine == "real" and port:
         raise UsageError("--port applies to --engine sim only.", hint="Drop --port.")
 
-    def stop_on_signal(signum: int, _frame: object) -> None:
+    with _signals_interrupt():
+        try:
+            handle = _start(engine, loaded, port, kubeconfig)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"port {port} is already in use.",
+                    hint="Choose another --port, or leave it out to take a free one.",
+                ) from error
+            raise
+        try:
+            print(handle.kubeconfig_path, file=out, flush=True)
+            print(f"export KUBECONFIG={handle.kubeconfig_path}", file=out)
+            print(
+                f"Serving scenario {loaded.name!r} at {handle.url} (context {handle.context}). "
+                "Press Ctrl-C to stop.",
+                file=out,
+                flush=True,
+            )
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", file=out, flush=True)
+        finally:
+            handle.stop()  # removes the temporary kubeconfig (it holds a client key)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a service manager, a closed terminal) end ``serve`` the way
+    Ctrl-C does, even while a real engine is still starting, so the clean-up always runs;
+    the previous handlers come back after."""
+    import signal
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {number: signal.getsignal(number) for number in wanted}
+
+    def interrupt(number: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop_on_signal)
+    for number in wanted:
+        signal.signal(number, interrupt)
     try:
-        handle = _start(engine, loaded, port, kubeconfig)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise UsageError(
-                f"port {port} is already in use.",
-                hint="Choose another --port, or leave it out to take a free one.",
-            ) from error
-        raise
-    try:
-        print(handle.kubeconfig_path, file=out, flush=True)
-        print(f"export KUBECONFIG={handle.kubeconfig_path}", file=out)
-        print(
-            f"Serving scenario {loaded.name!r} at {handle.url} (context {handle.context}). "
-            "Press Ctrl-C to stop.",
-            file=out,
-            flush=True,
-        )
-        stop = threading.Event()
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        print("stopped", file=out, flush=True)
+        yield
     finally:
-        handle.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _start(engine: str, loaded: Scenario, port: int, kubeconfig: Path | None) -> Any:
@@ -148,24 +168,21 @@ def _start(engine: str, loaded: Scenario, port: int, kubeconfig: Path | None) ->
 
 def scenarios(ctx: typer.Context) -> None:
     """List the shipped scenarios with what each one simulates."""
-    import json
-
+    from glmctl.cli._output import require_output
     from glmctl.cli.app import run_context
-    from glmctl.context import OutputFormat
+    from glmctl.contract import models
+    from glmctl.render.output import Column, show_list
     from glmctl.sim.scenario import list_scenarios
 
     context = run_context(ctx)
-    found = list_scenarios()
-    if context.options.output is OutputFormat.JSON:
-        rows = [{"name": name, "description": text} for name, text in found]
-        print(json.dumps(rows, indent=2), file=context.terminal.stdout)
-        return
-    from rich.table import Table
-
-    table = Table("Scenario", "Description", box=None, pad_edge=False)
-    for name, text in found:
-        table.add_row(name, text)
-    context.terminal.console().print(table)
+    require_output(context, "sim scenarios")
+    rows = [models.Scenario(name=name, description=text) for name, text in list_scenarios()]
+    columns: list[Column[models.Scenario]] = [
+        Column("SCENARIO", lambda row: row.name, style="bold"),
+        Column("DESCRIPTION", lambda row: row.description),
+    ]
+    document = models.ScenarioList(items=rows)
+    show_list(context.terminal, context.options.output, document, columns, rows)
 
 
 def parse_size(text: str) -> tuple[int, int, int]:

@@ -27,12 +27,6 @@ def register(app: typer.Typer) -> None:
     app.command("troubleshoot")(troubleshoot)
 
 
-def _complete_topic(incomplete: str) -> list[str]:
-    from glmctl.troubleshoot import topic_names
-
-    return [name for name in topic_names() if name.startswith(incomplete)]
-
-
 def troubleshoot(
     ctx: typer.Context,
     topic: Annotated[
@@ -41,7 +35,6 @@ def troubleshoot(
             metavar="TOPIC",
             help="helmrelease, external-secrets, service-discovery, onepassword, old-jobs "
             "or failed-pods (default: choose from a menu).",
-            autocompletion=_complete_topic,
             show_default=False,
         ),
     ] = None,
@@ -87,7 +80,7 @@ def run_topic(run_ctx: RunContext, topic: Topic, profile: Profile) -> int:
     from glmctl.context import OutputFormat
     from glmctl.render.diagnosis import conclusion, render_diagnosis
 
-    result = execute_runbook(run_ctx, topic.runbook, {}, profile)
+    result = execute_runbook(run_ctx, topic.runbook, {}, profile, command="troubleshoot")
     if run_ctx.options.output is OutputFormat.RICH and conclusion(result) is not None:
         render_diagnosis(topic.title, result, run_ctx.terminal.console())
     else:
@@ -146,28 +139,17 @@ def _ask_next(topic: Topic) -> str:
 
 
 def _print_topics(run_ctx: RunContext) -> None:
-    import json
-
-    from glmctl.context import OutputFormat
+    from glmctl.cli._output import require_output
+    from glmctl.contract import models
+    from glmctl.contract.build import topic_list
+    from glmctl.render.output import Column, show_list
     from glmctl.troubleshoot import TOPICS
 
-    out = run_ctx.terminal.stdout
-    if run_ctx.options.output is OutputFormat.JSON:
-        rows = [
-            {
-                "name": t.name,
-                "title": t.title,
-                "description": t.description,
-                "runbook": t.runbook,
-                "guide_section": t.guide_section,
-                "aliases": list(t.aliases),
-            }
-            for t in TOPICS
-        ]
-        out.write(json.dumps(rows, indent=2) + "\n")
-        return
-    name_width = max(len(t.name) for t in TOPICS)
-    title_width = max(len(t.title) for t in TOPICS)
-    for t in TOPICS:
-        out.write(f"{t.name:<{name_width}}  {t.title:<{title_width}}  {t.description}\n")
-    out.flush()
+    require_output(run_ctx, "troubleshoot --list")
+    document = topic_list(TOPICS)
+    columns: list[Column[models.Topic]] = [
+        Column("TOPIC", lambda topic: topic.name, style="bold"),
+        Column("TITLE", lambda topic: topic.title),
+        Column("DESCRIPTION", lambda topic: topic.description),
+    ]
+    show_list(run_ctx.terminal, run_ctx.options.output, document, columns, document.items)

@@ -25,6 +25,6 @@ def verify(ctx: typer.Context) -> None:
     from glmctl.cli.app import run_context
 
     run_ctx = run_context(ctx)
-    code = run_runbook(run_ctx, "verify", {}, profile=load_profile(run_ctx))
+    code = run_runbook(run_ctx, "verify", {}, profile=load_profile(run_ctx), command="verify")
     if code:
         raise typer.Exit(code)

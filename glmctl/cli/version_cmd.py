@@ -12,6 +12,17 @@ def register(app: typer.Typer) -> None:
     app.command("version")(version)
 
 
-def version() -> None:
+def version(ctx: typer.Context) -> None:
     """Print glmctl's version."""
-    typer.echo(f"glmctl {__version__}")
+    from glmctl.cli._output import require_output
+    from glmctl.cli.app import run_context
+    from glmctl.render.output import is_document, write_document
+
+    run = run_context(ctx)
+    require_output(run, "version")
+    if is_document(run.options.output):
+        from glmctl.contract.build import version as version_document
+
+        write_document(run.terminal, run.options.output, version_document(__version__))
+        return
+    typer.echo(f"glmctl {__version__}", file=run.terminal.stdout)

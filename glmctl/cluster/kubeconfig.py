@@ -386,3 +386,16 @@ def _in_cluster(env: Mapping[str, str]) -> CredentialSource:
         server=f"https://{host}:{port}",
         in_cluster=True,
     )
+
+
+def context_names(
+    kubeconfig: Path | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> list[str]:
+    """The contexts the kubeconfig files define (kubectl's files and merge), for TAB
+    completion of ``--context``; raises KubeconfigError as :func:`resolve` does."""
+    env = os.environ if environ is None else environ
+    files = [(path, _read_yaml(path)) for path in _candidate_paths(kubeconfig, env, home)]
+    return [str(entry["name"]) for entry in _merge(files)["contexts"]]

@@ -55,10 +55,10 @@ HELMREPOSITORY = ResourceType(
 OCIREPOSITORY = ResourceType("source.toolkit.fluxcd.io", "v1", "ocirepositories", "OCIRepository")
 HELMCHART = ResourceType("source.toolkit.fluxcd.io", "v1", "helmcharts", "HelmChart")
 BUCKET = ResourceType("source.toolkit.fluxcd.io", "v1", "buckets", "Bucket")
-EXTERNALSECRET = ResourceType("external-secrets.io", "v1beta1", "externalsecrets", "ExternalSecret")
-SECRETSTORE = ResourceType("external-secrets.io", "v1beta1", "secretstores", "SecretStore")
+EXTERNALSECRET = ResourceType("external-secrets.io", "v1", "externalsecrets", "ExternalSecret")
+SECRETSTORE = ResourceType("external-secrets.io", "v1", "secretstores", "SecretStore")
 CLUSTERSECRETSTORE = ResourceType(
-    "external-secrets.io", "v1beta1", "clustersecretstores", "ClusterSecretStore", False
+    "external-secrets.io", "v1", "clustersecretstores", "ClusterSecretStore", False
 )
 SERVICEMONITOR = ResourceType("monitoring.coreos.com", "v1", "servicemonitors", "ServiceMonitor")
 POD = ResourceType("", "v1", "pods", "Pod")

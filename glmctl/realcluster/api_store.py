@@ -153,10 +153,6 @@ class ApiStore:
 
     def create(self, obj: Obj) -> Obj:
         group, plural = self.resource_of(obj)
-        version = self.resource(group, plural)[0]
-        served = f"{group}/{version}" if group else version
-        if obj.get("apiVersion") != served:  # e.g. external-secrets.io/v1beta1, removed in 1.x
-            obj = {**obj, "apiVersion": served}
         namespace = (obj.get("metadata") or {}).get("namespace")
         created: Obj = self.request("POST", self.path(group, plural, namespace), obj)
         return created

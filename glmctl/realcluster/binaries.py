@@ -15,6 +15,7 @@ from pathlib import Path
 from glmctl.errors import UsageError
 
 PROGRAMS = ("etcd", "kube-apiserver", "kube-controller-manager")
+KUSTOMIZE_CONTROLLER = "kustomize-controller"  # optional: the real engine runs it when built
 BUILD_HINT = "Run `make real-cluster` in a glmctl checkout (needs Go 1.26); it builds them once."
 
 
@@ -38,13 +39,20 @@ class Binaries:
     def path(self, program: str) -> Path:
         return self.paths[program]
 
+    def has(self, program: str) -> bool:
+        """Whether ``program`` was built (and is executable)."""
+        path = self.paths.get(program)
+        return path is not None and os.access(path, os.X_OK)
+
 
 def find_binaries(root: Path | None = None) -> Binaries:
     """The programs named in ``current.json``; a usage error saying how to build them."""
     manifest = (root or cache_root()) / "current.json"
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
-        paths = {name: Path(data["programs"][name]) for name in PROGRAMS}
+        paths = {str(name): Path(path) for name, path in data["programs"].items()}
+        for name in PROGRAMS:
+            paths[name]
         versions = {str(k): str(v) for k, v in (data.get("versions") or {}).items()}
         crd_files = tuple(Path(p) for p in data.get("crds") or [])
     except (OSError, ValueError, KeyError, TypeError) as error:

@@ -156,11 +156,17 @@ class ControlPlane:
             preexec_fn=_reap_with_parent,
         )
 
-    def _spawn(self, name: str, args: list[str]) -> _Child:
+    def start_program(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        """Start another built program beside the control plane (a Flux controller): it
+        dies with this process and stops with :meth:`stop`, like the others."""
+        self._spawn(name, args, env)
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> _Child:
         log_path = self.workdir / f"{name}.log"
         with open(log_path, "wb") as out:
             process = subprocess.Popen(
                 [str(self.binaries.path(name)), *args],
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

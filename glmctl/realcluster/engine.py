@@ -15,7 +15,7 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +25,27 @@ from typing import Any
 import yaml
 
 from glmctl.realcluster.api_store import ApiStore
-from glmctl.realcluster.binaries import Binaries, find_binaries
+from glmctl.realcluster.binaries import KUSTOMIZE_CONTROLLER, Binaries, find_binaries
 from glmctl.realcluster.control_plane import ControlPlane, ControlPlaneFailed
+from glmctl.realcluster.flux import (
+    SourceStandIn,
+    kustomize_controller_command,
+    kustomize_controller_env,
+)
 from glmctl.realcluster.kubelet import Kubelet
 from glmctl.sim.contracts import Obj, Scenario
-from glmctl.sim.controllers import JobController, World, build_controllers, manifest_of
+from glmctl.sim.controllers import build_controllers
+from glmctl.sim.controllers.base import World, manifest_of
+from glmctl.sim.controllers.externalsecret import ExternalSecretController
+from glmctl.sim.controllers.helmrelease import HelmReleaseController
+from glmctl.sim.controllers.kustomization import KustomizationController
 from glmctl.sim.kubeconfig import CONTEXT, write_kubeconfig
 from glmctl.sim.store import ApiError
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.1
+SIMULATED_HERE = (KustomizationController, HelmReleaseController, ExternalSecretController)
 _LOAD_RANK = {
     "CustomResourceDefinition": 0,
     "Namespace": 1,
@@ -73,6 +83,7 @@ class RealHandle:
     _thread: threading.Thread | None
     _kubelet: Kubelet | None
     _tempdir: tempfile.TemporaryDirectory[str] | None = None
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
     _stopped: bool = False
 
     def stop(self) -> None:
@@ -85,6 +96,8 @@ class RealHandle:
             self._thread.join(timeout=10)
         if self._kubelet is not None:
             self._kubelet.stop()
+        for stopper in self._stoppers:
+            stopper()
         self.control_plane.stop()
         self.kubeconfig_path.unlink(missing_ok=True)  # it holds the admin token
         if self._tempdir is not None:
@@ -108,8 +121,13 @@ def start_real_engine(
     kubeconfig_path: Path | None = None,
     binaries: Binaries | None = None,
     controllers: bool = True,
+    flux: str = "auto",
 ) -> RealHandle:
-    """Start the control plane, apply ``scenario`` through its API and bring it to life."""
+    """Start the control plane, apply ``scenario`` through its API and bring it to life.
+
+    ``flux``: "real" runs the real kustomize-controller (with the source stand-in),
+    "simulated" the simulator's; "auto" the real one when it was built.
+    """
     binaries = binaries or find_binaries()
     plane = ControlPlane(binaries)
     for user in scenario.behaviours.get("users") or []:
@@ -128,6 +146,7 @@ def start_real_engine(
     stop = threading.Event()
     kubelet: Kubelet | None = None
     thread: threading.Thread | None = None
+    stoppers: list[Callable[[], None]] = []
     try:
         store = ApiStore(plane.url, plane.admin_token, plane.ca_pem)
         world = World(scenario)
@@ -135,18 +154,36 @@ def start_real_engine(
         kubelet = Kubelet(world, store, _scenario_nodes(scenario), pod_templates(scenario))
         kubelet.start()
         load_objects(store, scenario)
+        write_kubeconfig(kubeconfig_path, plane.url, plane.admin_token, plane.ca_pem)
+        real_flux = controllers and _wants_real_flux(flux, binaries)
         if controllers:
+            # Only what no real program does here: the real controller manager runs Jobs,
+            # Deployments, ReplicaSets and namespace deletion.
+            simulated: tuple[type, ...] = SIMULATED_HERE
+            if real_flux:
+                simulated = tuple(c for c in simulated if c is not KustomizationController)
             running: list[Any] = [
-                c for c in build_controllers(scenario) if not isinstance(c, JobController)
+                c for c in build_controllers(scenario) if isinstance(c, simulated)
             ]
             running.append(kubelet)
+            if real_flux:
+                source = SourceStandIn(scenario)
+                source.start()
+                stoppers.append(source.stop)
+                running.insert(0, source)
+                plane.start_program(
+                    KUSTOMIZE_CONTROLLER,
+                    kustomize_controller_command(binaries.path(KUSTOMIZE_CONTROLLER))[1:],
+                    kustomize_controller_env(kubeconfig_path),
+                )
             thread = threading.Thread(
                 target=_loop, args=(store, running, stop), name="glmctl-real-world", daemon=True
             )
             thread.start()
-        write_kubeconfig(kubeconfig_path, plane.url, plane.admin_token, plane.ca_pem)
     except BaseException:
         stop.set()
+        for stopper in stoppers:
+            stopper()
         if kubelet is not None:
             kubelet.stop()
         plane.stop()
@@ -166,7 +203,18 @@ def start_real_engine(
         _thread=thread,
         _kubelet=kubelet,
         _tempdir=tempdir,
+        _stoppers=stoppers,
     )
+
+
+def _wants_real_flux(flux: str, binaries: Binaries) -> bool:
+    if flux not in ("auto", "real", "simulated"):
+        raise ValueError(f"flux must be auto, real or simulated, not {flux!r}")
+    if flux == "real" and not binaries.has(KUSTOMIZE_CONTROLLER):
+        raise ControlPlaneFailed(
+            "the real kustomize-controller is not built.", hint="Run `make real-cluster`."
+        )
+    return flux == "real" or (flux == "auto" and binaries.has(KUSTOMIZE_CONTROLLER))
 
 
 def _loop(store: ApiStore, controllers: Sequence[Any], stop: threading.Event) -> None:

@@ -21,7 +21,8 @@ from typing import Any
 
 from glmctl.realcluster.api_store import ApiStore
 from glmctl.sim.contracts import Obj
-from glmctl.sim.controllers import Scanner, World, finished_pod_status, running_pod_status
+from glmctl.sim.controllers.base import Scanner, World
+from glmctl.sim.controllers.workloads import finished_pod_status, running_pod_status
 from glmctl.sim.kubeconfig import self_signed_cert
 from glmctl.sim.scenario import format_timestamp, parse_duration
 from glmctl.sim.store import ApiError

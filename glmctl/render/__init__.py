@@ -2,8 +2,9 @@
 
 Nothing here decides anything: the engine returns a frozen ``RunbookResult`` and these
 modules only draw it. :func:`progress_display` picks the live view for a terminal and
-output format; :func:`render_report` produces the final document for ``-o json``,
-``junit`` and ``markdown``; :func:`glmctl.render.checklist.render_summary` writes the
+output format; :func:`render_report` produces the final document for ``-o json`` and
+``yaml`` (the ``RunbookReport`` of :mod:`glmctl.contract`), ``junit`` and ``markdown``;
+:func:`glmctl.render.checklist.render_summary` writes the
 summary for people.
 """
 
@@ -18,16 +19,22 @@ from glmctl.context import OutputFormat, Terminal
 if TYPE_CHECKING:
     from glmctl.runbook.result import RunbookResult, RunEvent
 
-MACHINE_FORMATS = (OutputFormat.JSON, OutputFormat.JUNIT, OutputFormat.MARKDOWN)
+MACHINE_FORMATS = (
+    OutputFormat.JSON,
+    OutputFormat.YAML,
+    OutputFormat.JUNIT,
+    OutputFormat.MARKDOWN,
+)
 
 
 def render_report(result: RunbookResult, output: OutputFormat) -> str:
     """The document for a machine-readable ``-o`` format."""
-    if output is OutputFormat.JSON:
-        from glmctl.render.report_json import render_json
+    if output in (OutputFormat.JSON, OutputFormat.YAML):
+        from glmctl.contract.build import runbook_report
+        from glmctl.render.output import document_text
 
-        return render_json(result)
-    from glmctl.sanitize import escape_text  # JSON stays exact; people read the others
+        return document_text(runbook_report(result), output)
+    from glmctl.sanitize import escape_text  # JSON and YAML stay exact; people read the others
 
     if output is OutputFormat.JUNIT:
         from glmctl.render.junit import render_junit
@@ -56,7 +63,7 @@ def progress_display(
         yield _ignore
         return
     console = terminal.console()
-    if terminal.color:
+    if terminal.live:
         with LiveChecklist(console) as live:
             yield live
     else:

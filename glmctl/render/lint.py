@@ -1,4 +1,5 @@
-"""Lint reports as people and tools read them: rich, json, junit, markdown, sarif, github.
+"""Lint reports as people and tools read them: rich, json, yaml, junit, markdown, sarif,
+github.
 
 Every renderer takes the same :class:`~glmctl.lint.engine.LintReport` and returns text (rich
 writes to a console). Findings never carry Secret values — only names and keys — so nothing
@@ -35,18 +36,18 @@ def render(report: LintReport, output: OutputFormat, terminal: Terminal) -> None
     if output is OutputFormat.RICH:
         render_rich(report, terminal.console())
         return
+    if output in (OutputFormat.JSON, OutputFormat.YAML):
+        terminal.stdout.write(to_document(report, output))
+        return
     writers: dict[OutputFormat, Callable[[LintReport], str]] = {
-        OutputFormat.JSON: to_json,
         OutputFormat.JUNIT: to_junit,
         OutputFormat.MARKDOWN: to_markdown,
         OutputFormat.SARIF: to_sarif,
         OutputFormat.GITHUB: to_github,
     }
-    text = writers[output](report)
-    if output is not OutputFormat.JSON:  # JSON stays exact; people read the others
-        from glmctl.sanitize import escape_text
+    from glmctl.sanitize import escape_text  # JSON and YAML stay exact; people read these
 
-        text = escape_text(text)
+    text = escape_text(writers[output](report))
     terminal.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 
@@ -128,42 +129,12 @@ def _indented(text: str, width: int, indent: int = 11) -> list[str]:
 # -- json ----------------------------------------------------------------------------------
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as plain data (the json format's element, reused by preflight)."""
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "file": finding.file,
-        "line": finding.line,
-        "column": finding.column,
-        "object": None
-        if finding.object is None
-        else {
-            "kind": finding.object.kind,
-            "namespace": finding.object.namespace,
-            "name": finding.object.name,
-        },
-        "message": finding.message,
-        "fix": finding.fix,
-    }
+def to_document(report: LintReport, output: OutputFormat) -> str:
+    """``-o json|yaml``: the ``LintReport`` document of :mod:`glmctl.contract`."""
+    from glmctl.contract.build import lint_report
+    from glmctl.render.output import document_text
 
-
-def to_json(report: LintReport) -> str:
-    return json.dumps(
-        {
-            "findings": [finding_dict(f) for f in report.findings],
-            "summary": {
-                "errors": report.count(Severity.ERROR),
-                "warnings": report.count(Severity.WARNING),
-                "infos": report.count(Severity.INFO),
-                "suppressed": report.suppressed,
-                "objects": report.objects,
-                "files_read": report.files_read,
-                "failed": report.failed,
-            },
-        },
-        indent=2,
-    )
+    return document_text(lint_report(report), output)
 
 
 # -- junit ---------------------------------------------------------------------------------

@@ -5,15 +5,14 @@
 * Anywhere else (``--no-color``, a pipe, CI), :class:`PlainMonitor` prints one line per
   change and one per new event, in order, without cursor movement.
 * Both end with :func:`print_final`: every object's last state and one summary sentence.
-* ``-o json`` prints only :func:`monitor_json` at the end (schema in
-  :meth:`glmctl.monitor.MonitorOutcome.to_data`).
+* ``-o json|yaml`` prints only the ``MonitorReport`` document at the end
+  (:mod:`glmctl.contract`).
 
 Pure functions of the data the follower hands over; nothing here talks to a cluster.
 """
 
 from __future__ import annotations
 
-import json
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from glmctl.monitor import MonitorOutcome, MonitorUpdate, ObjectState, SeenEvent
 
 LIVE_EVENTS = 8
-FINAL_WIDTH = 400
 _STYLES = {
     "Ready": "green",
     "Complete": "green",
@@ -46,11 +44,6 @@ _VERDICT_STYLES = {
 }
 
 
-def monitor_json(outcome: MonitorOutcome) -> str:
-    """The final state as indented JSON, with a trailing newline."""
-    return json.dumps(outcome.to_data(), indent=2) + "\n"
-
-
 def mark(row: ObjectState) -> str:
     """One character: ✔ done, ✗ failed or not ready, … still going."""
     if row.failed:
@@ -58,8 +51,8 @@ def mark(row: ObjectState) -> str:
     return _MARKS.get(row.state, "…")
 
 
-def row_line(row: ObjectState, *, width: int = 100) -> Text:
-    """``✔ Kind/namespace/name  State  reason: message`` on one line (message cut to width)."""
+def row_line(row: ObjectState) -> Text:
+    """``✔ Kind/namespace/name  State  reason: message`` on one line, the message whole."""
     from rich.text import Text
 
     line = Text()
@@ -68,7 +61,7 @@ def row_line(row: ObjectState, *, width: int = 100) -> Text:
     line.append(f"  {row.state}", style=_style(row))
     if row.suspended:
         line.append("  suspended", style="bold yellow")
-    detail = _detail(row, width)
+    detail = _detail(row)
     if detail:
         line.append(f"  {detail}", style="dim" if row.ready else "")
     return line
@@ -82,7 +75,7 @@ def event_line(event: SeenEvent) -> Text:
     line.append(event.type, style="red" if event.warning else "cyan")
     line.append(f" {event.reason} ", style="bold")
     line.append(f"{event.ref}: ", style="dim")
-    line.append(trim(event.message, 100))
+    line.append(trim(event.message))
     if event.count > 1:
         line.append(f" (x{event.count})", style="dim")
     return line
@@ -106,9 +99,9 @@ def print_final(console: Console, outcome: MonitorOutcome, *, objects: bool = Tr
     if objects:
         console.print(Text("Final state:", style="bold"))
         for row in outcome.objects:
-            line = Text("  ").append_text(row_line(row, width=FINAL_WIDTH))
-            console.print(line, soft_wrap=True)
-    console.print(summary_text(outcome), soft_wrap=True)
+            line = Text("  ").append_text(row_line(row))
+            console.print(line)
+    console.print(summary_text(outcome))
 
 
 class PlainMonitor:
@@ -120,9 +113,9 @@ class PlainMonitor:
     def __call__(self, update: MonitorUpdate) -> None:
         stamp = f"[{update.elapsed:6.1f}s] "
         for row in update.changed:
-            self.console.print(stamp, row_line(row), sep="", soft_wrap=True)
+            self.console.print(stamp, row_line(row), sep="")
         for event in update.new_events:
-            self.console.print(stamp, event_line(event), sep="", soft_wrap=True)
+            self.console.print(stamp, event_line(event), sep="")
 
     def __enter__(self) -> PlainMonitor:
         return self
@@ -196,8 +189,8 @@ def _style(row: ObjectState) -> str:
     return "red" if row.failed else _STYLES.get(row.state, "")
 
 
-def _detail(row: ObjectState, width: int) -> str:
-    message = trim(row.message, width)
+def _detail(row: ObjectState) -> str:
+    message = trim(row.message)
     if row.ready:
         return ""
     return ": ".join(part for part in (row.reason, message) if part)

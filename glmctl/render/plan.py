@@ -7,8 +7,7 @@ before asking anything, and the outcome after.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,22 +119,3 @@ def print_execution(console: Console, execution: Execution) -> None:
         )
     if execution.entry_id:
         console.print(Text(f"Journal entry: {execution.entry_id}", style="dim"))
-
-
-def execution_data(execution: Execution, **extra: Any) -> dict[str, Any]:
-    """Plan and outcomes as plain data for ``-o json``."""
-    return {
-        "plan": execution.plan.to_data(),
-        "dryRun": execution.dry_run,
-        "declined": execution.declined,
-        "journalEntry": execution.entry_id,
-        "outcomes": [
-            {"id": outcome.item.id, "result": outcome.result, "message": outcome.message}
-            for outcome in execution.outcomes
-        ],
-        **extra,
-    }
-
-
-def execution_json(execution: Execution, **extra: Any) -> str:
-    return json.dumps(execution_data(execution, **extra), indent=2) + "\n"

@@ -1,4 +1,5 @@
-"""Rendering ``glmctl status``: a rich tree for people, JSON for programs.
+"""Rendering ``glmctl status``: a rich tree for people (``-o json|yaml``: the
+``StatusReport`` document of :mod:`glmctl.contract`).
 
 Pure functions of a :class:`~glmctl.status.StatusReport` and a clock, so tests
 can render with a fixed ``now`` and snapshot the result.
@@ -6,7 +7,6 @@ can render with a fixed ``now`` and snapshot the result.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,15 +17,9 @@ if TYPE_CHECKING:
 
     from glmctl.status import FluxNode, StatusReport
 
-MESSAGE_WIDTH = 72
 _STYLES = {"Ready": "green", "NotReady": "red", "Unknown": "yellow", "NotFound": "red"}
 _MARKS = {"Ready": "✔", "NotReady": "✗", "Unknown": "?", "NotFound": "✗"}
 _RELATIONS = {"source": "source", "dependsOn": "depends on", "deploys": "deploys"}
-
-
-def status_json(report: StatusReport, now: datetime) -> str:
-    """The report as indented JSON, with a trailing newline."""
-    return json.dumps(report.to_data(now), indent=2) + "\n"
 
 
 def status_tree(report: StatusReport, now: datetime) -> Tree:
@@ -77,8 +71,8 @@ def next_step_lines(report: StatusReport) -> list[Text]:
 def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) -> Text:
     """Two lines: ``Kind/name (ns)  ✔ Ready  [suspended]  age``, then ``reason: message``.
 
-    The message gets a line of its own so the tree stays readable at 100 columns; a Ready
-    object's reason is always "it worked", so only failures spend width on it.
+    The message gets a line of its own, whole: a terminal wraps it, a pipe or CI log keeps
+    it on one line. A Ready object's reason is always "it worked", so only failures show it.
     """
     from rich.text import Text
 
@@ -110,10 +104,13 @@ def node_line(node: FluxNode, now: datetime, *, parent_namespace: str | None) ->
     return line
 
 
-def trim(message: str, width: int = MESSAGE_WIDTH) -> str:
-    """First line of ``message``, cut to ``width`` characters with an ellipsis."""
-    first = " ".join(message.strip().splitlines()[0].split()) if message.strip() else ""
-    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+def trim(message: str, width: int | None = None) -> str:
+    """``message`` on one line (runs of spaces and newlines become one space), whole; cut
+    to ``width`` with an ellipsis only when a width is given (a live display's cell)."""
+    flat = " ".join(message.split())
+    if width is None or len(flat) <= width:
+        return flat
+    return flat[: width - 1].rstrip() + "…"
 
 
 def _add_children(branch: Tree, node: FluxNode, now: datetime) -> None:

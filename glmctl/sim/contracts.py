@@ -1,7 +1,7 @@
 """The contract between the simulator's API server/store and its controllers and scenarios.
 
 The server (``server.py``, ``store.py``) implements :class:`SimStore`; the controllers
-(``controllers.py``) and the scenario loader (``scenario.py``) use only what is here.
+(``controllers/``) and the scenario loader (``scenario.py``) use only what is here.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ class SimStore(Protocol):
         propagation: str = "Background",
     ) -> None:
         """Delete as the API does: finalizers respected, dependents garbage-collected."""
+        ...
+
+    def finalize_namespace(self, namespace: str) -> bool:
+        """The namespace controller's work on a Terminating namespace: delete what is in
+        it, and the namespace itself once it is empty; True when it is gone."""
         ...
 
     def record_event(

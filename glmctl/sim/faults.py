@@ -1,5 +1,6 @@
 """Faults injected into the simulated API: throttling, server errors, latency, dropped
-connections and expired credentials, each for requests whose path matches a pattern.
+connections, expired credentials, refusals (403) and expired versions (410 Gone), each
+for requests whose path matches a pattern.
 
 Set in-process (``handle.faults.add(Fault(...))``) or over HTTP
 (``POST /_sim/faults`` with a JSON object or list, ``DELETE /_sim/faults``).
@@ -12,7 +13,7 @@ import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-KINDS = ("429", "500", "latency", "drop", "401")
+KINDS = ("429", "500", "latency", "drop", "401", "403", "410")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
+APPLY = "application/apply-patch+yaml"
 
 
 class PatchError(ValueError):

@@ -90,6 +90,7 @@ def _rt(
 
 
 _NO_WATCH_CREATE_ONLY = ("create",)
+_READ_ONLY = ("get", "list", "watch")
 
 BUILTINS: tuple[ResourceType, ...] = (
     _rt("", "v1", "namespaces", "Namespace", False, short=("ns",), status=True),
@@ -109,6 +110,8 @@ BUILTINS: tuple[ResourceType, ...] = (
     _rt("", "v1", "configmaps", "ConfigMap", True, short=("cm",)),
     _rt("", "v1", "serviceaccounts", "ServiceAccount", True, short=("sa",)),
     _rt("", "v1", "events", "Event", True, short=("ev",)),
+    # A view of the core Events (glmctl.sim.events); read-only in the simulator.
+    _rt("events.k8s.io", "v1", "events", "Event", True, short=("ev",), verbs=_READ_ONLY),
     _rt("batch", "v1", "jobs", "Job", True, categories=("all",), status=True),
     _rt(
         "apps",
@@ -139,6 +142,14 @@ BUILTINS: tuple[ResourceType, ...] = (
         "v1",
         "selfsubjectaccessreviews",
         "SelfSubjectAccessReview",
+        False,
+        verbs=_NO_WATCH_CREATE_ONLY,
+    ),
+    _rt(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
         False,
         verbs=_NO_WATCH_CREATE_ONLY,
     ),

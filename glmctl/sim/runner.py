@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import secrets
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -154,7 +156,8 @@ def load_scenario_objects(store: Store, scenario: Scenario) -> None:
         if namespace and obj.get("kind") != "Namespace":
             _ensure_namespace(store, str(namespace))
         try:
-            store.create(_resolve_owners(store, obj))
+            resolved = _resolve_owners(store, obj)
+            store.create_object(store.resource_for(resolved), resolved, created_at=_created_at(obj))
         except ApiError as err:
             if err.code != 409 or obj.get("kind") != "Namespace":
                 raise ValueError(
@@ -164,6 +167,34 @@ def load_scenario_objects(store: Store, scenario: Scenario) -> None:
     for key, text in scenario.logs.items():
         namespace, _, pod = key.partition("/")
         store.set_pod_log(namespace, pod, text)
+
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+def _created_at(obj: Obj) -> str | None:
+    """When a scenario object was made: its own ``creationTimestamp``, else no later than
+    the earliest time in its status (a condition cannot change before the object
+    exists); None for an object without either (created now)."""
+    meta = obj.get("metadata") or {}
+    if meta.get("creationTimestamp"):
+        return str(meta["creationTimestamp"])
+    stamps = sorted(
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        for text in _strings(obj.get("status"))
+        if _TIMESTAMP.match(text)
+    )
+    return stamps[0].strftime("%Y-%m-%dT%H:%M:%SZ") if stamps else None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _ensure_namespace(store: Store, name: str) -> None:
@@ -205,6 +236,9 @@ def start_simulator(
     """Load ``scenario`` and serve it on 127.0.0.1:``port`` (0: a free port)."""
     store = Store()
     load_scenario_objects(store, scenario)
+    # Like a fresh API server's watch cache: watches resume only from versions after
+    # start-up; an older resourceVersion is 410 Gone.
+    store.compact()
     token = secrets.token_urlsafe(24)
     state = ApiState(store=store, faults=Faults(), users={})
     state.add_user(token, ADMIN_USER, (MASTERS,))

@@ -10,6 +10,7 @@ methods hand controllers deep copies, as the contract says.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 import uuid
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from glmctl.sim.apply import ApplyConflict
+from glmctl.sim.apply import apply as server_side_apply
+from glmctl.sim.apply import conflict_message as apply_conflict_message
 from glmctl.sim.patches import (
     JSON_PATCH,
     MERGE,
@@ -214,6 +218,12 @@ class Store:
             if size <= 0:
                 self._compacted_rv = self._rv
 
+    def compact(self) -> None:
+        """Forget the history so far: watches from an older resourceVersion get 410."""
+        with self._lock:
+            self._history.clear()
+            self._compacted_rv = self._rv
+
     def check_not_compacted(self, rv: int, what: str) -> None:
         """Raise 410 Expired if events after ``rv`` are no longer retained."""
         with self._lock:
@@ -330,9 +340,12 @@ class Store:
         namespace: str | None = None,
         dry_run: bool = False,
         keep_status: bool = True,
+        created_at: str | None = None,
     ) -> Obj:
         """Create ``obj`` as resource ``rt``; ``keep_status=False`` is the API's behaviour
-        for kinds with a status subresource (status is only written through it)."""
+        for kinds with a status subresource (status is only written through it).
+        ``created_at`` backdates ``creationTimestamp`` (a scenario's object that has
+        existed for a while)."""
         with self._lock:
             new = clone_obj(obj)
             meta = new.setdefault("metadata", {})
@@ -357,11 +370,12 @@ class Store:
             new["kind"] = rt.kind
             meta.pop("deletionTimestamp", None)
             meta["uid"] = str(uuid.uuid4())
-            meta["creationTimestamp"] = timestamp(self.now())
+            meta["creationTimestamp"] = created_at or timestamp(self.now())
             if rt.has_status or rt.from_crd or rt.plural == "customresourcedefinitions":
                 meta["generation"] = 1
             if not keep_status and rt.has_status:
                 new.pop("status", None)
+            _merge_string_data(rt, new)
             self._defaults_on_create(rt, new)
             if dry_run:
                 meta["resourceVersion"] = str(self._rv)
@@ -468,6 +482,7 @@ class Store:
             return self._commit_update(rt, current, new, dry_run=dry_run)
 
     def _commit_update(self, rt: ResourceType, current: Obj, new: Obj, *, dry_run: bool) -> Obj:
+        _merge_string_data(rt, new)
         meta = new["metadata"]
         cur_meta = current["metadata"]
         for field in _SERVER_METADATA:
@@ -537,6 +552,63 @@ class Store:
                 rt, namespace, name, patched, subresource=subresource, dry_run=dry_run
             )
 
+    def apply_object(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        applied: Obj,
+        *,
+        manager: str,
+        force: bool,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Server-side apply (``glmctl.sim.apply``); returns the object and whether it was
+        created."""
+        if not manager:
+            raise bad_request(
+                "PATCH, application/apply-patch+yaml requests require the fieldManager parameter"
+            )
+        with self._lock:
+            api_version = str(applied.get("apiVersion") or rt.api_version())
+            try:
+                current = self.read(rt, namespace, name)
+            except ApiError as err:
+                if err.code != 404:
+                    raise
+                fresh = {"metadata": {"name": name}}
+                merged = server_side_apply(
+                    fresh, applied, manager, api_version, force=force, now=self.now()
+                )
+                merged["apiVersion"], merged["kind"] = api_version, rt.kind
+                created = self.create_object(
+                    rt, merged, namespace=namespace, dry_run=dry_run, keep_status=False
+                )
+                return created, True
+            try:
+                merged = server_side_apply(
+                    current, applied, manager, api_version, force=force, now=self.now()
+                )
+            except ApplyConflict as err:
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    apply_conflict_message(err.conflicts),
+                    details={
+                        **_details(rt, name),
+                        "causes": [
+                            {
+                                "reason": "FieldManagerConflict",
+                                "message": f'conflict with "{who}"',
+                                "field": "." + ".".join(path),
+                            }
+                            for who, path in err.conflicts
+                        ],
+                    },
+                ) from err
+            merged["metadata"].pop("resourceVersion", None)
+            return self.replace_object(rt, namespace, name, merged, dry_run=dry_run), False
+
     def delete_object(
         self,
         rt: ResourceType,
@@ -596,7 +668,7 @@ class Store:
                 for dep in sorted(self._dependents.get(uid, ())):
                     self._delete_dependent(dep, "Foreground")
             if rt.group == "" and rt.plural == "namespaces":
-                self._empty_namespace(name)
+                return self._mark_terminating(rt, current), False
             finalizers = list(meta.get("finalizers") or [])
             if policy == "Foreground" and self._dependents.get(uid):
                 finalizers.append("foregroundDeletion")
@@ -693,16 +765,40 @@ class Store:
     def _uid_exists(self, uid: str) -> bool:
         return uid in self._by_uid
 
-    def _empty_namespace(self, namespace: str) -> None:
-        for rt in self.registry.all():
-            if not rt.namespaced:
-                continue
-            for key in [k for k in self._bucket(rt) if k[0] == namespace]:
-                if key in self._bucket(rt):
-                    self.delete_object(rt, namespace, key[1], propagation="Background")
-                    obj = self._bucket(rt).get(key)
-                    if obj is not None:  # finalizers would block it; a namespace waits
-                        self._remove(rt, obj)
+    def _mark_terminating(self, rt: ResourceType, current: Obj) -> Obj:
+        """A deleted namespace: ``Terminating`` until the namespace controller has
+        emptied it (:meth:`finalize_namespace`)."""
+        marked = clone_obj(current)
+        marked["metadata"]["deletionTimestamp"] = timestamp(self.now())
+        marked["status"] = {**(marked.get("status") or {}), "phase": "Terminating"}
+        marked["metadata"]["resourceVersion"] = self._next_rv()
+        self._put(rt, self._key(rt, None, current["metadata"]["name"]), marked, current)
+        self._emit("MODIFIED", rt, marked, current)
+        return marked
+
+    def finalize_namespace(self, namespace: str) -> bool:
+        """What the namespace controller does for a Terminating namespace: delete its
+        contents (finalizers respected), then remove the namespace once nothing is left.
+        Returns True when the namespace is gone."""
+        with self._lock:
+            ns_rt = self._resource("", "namespaces")
+            ns_obj = self._bucket(ns_rt).get(("", namespace))
+            if ns_obj is None:
+                return True
+            if not ns_obj["metadata"].get("deletionTimestamp"):
+                return False
+            remaining = False
+            for rt in self.registry.all():
+                if not rt.namespaced:
+                    continue
+                for key in [k for k in self._bucket(rt) if k[0] == namespace]:
+                    if key in self._bucket(rt):
+                        self.delete_object(rt, namespace, key[1], propagation="Background")
+                    remaining = remaining or key in self._bucket(rt)
+            if remaining:
+                return False
+            self._remove(ns_rt, ns_obj)
+            return True
 
     def _drop_crd_resource(self, crd: Obj) -> None:
         try:
@@ -906,3 +1002,17 @@ def _crd_status(crd: Obj) -> Obj:
             },
         ],
     }
+
+
+def _merge_string_data(rt: ResourceType, obj: Obj) -> None:
+    """A Secret's write-only ``stringData``: merged into ``data`` (base64, its keys
+    winning) and never stored or returned, as the API server does."""
+    if rt.group != "" or rt.plural != "secrets" or "stringData" not in obj:
+        return
+    string_data = obj.pop("stringData") or {}
+    if not isinstance(string_data, dict):
+        raise bad_request("stringData must be an object")
+    data = dict(obj.get("data") or {})
+    for key, value in string_data.items():
+        data[str(key)] = base64.b64encode(str(value).encode()).decode()
+    obj["data"] = data

@@ -200,5 +200,5 @@ def test_unreachable_cluster_stops_the_run_with_exit_3(
     assert result.exit_code == 3
     report = json.loads(result.stdout)
     assert report["status"] == "unreachable"
-    assert "cannot reach the Kubernetes API server" in report["stopped_because"]
+    assert "cannot reach the Kubernetes API server" in report["stoppedBecause"]
     assert "Traceback" not in result.stdout + result.stderr

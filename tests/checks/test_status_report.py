@@ -15,8 +15,8 @@ from glmctl.cluster import resources
 from glmctl.cluster.resources import ResourceType
 from glmctl.config import Profile
 from glmctl.errors import CrdNotInstalled, NotFound
-from glmctl.render.status import print_status, status_json, trim
-from glmctl.status import StatusTargets, build_status, format_age
+from glmctl.render.status import print_status, trim
+from glmctl.status import StatusReport, StatusTargets, build_status, format_age
 from tests.conftest import CliResult
 
 TARGETS = StatusTargets.from_profile(Profile())
@@ -172,6 +172,14 @@ def test_failing_helmrelease_is_not_ready_with_its_reason(snapshot: SnapshotAsse
     assert status_json(report, NOW) == snapshot
 
 
+def status_json(report: StatusReport, now: datetime) -> str:
+    from glmctl.context import OutputFormat
+    from glmctl.contract.build import status_report
+    from glmctl.render.output import document_text
+
+    return document_text(status_report(report, now), OutputFormat.JSON)
+
+
 def test_missing_objects_and_missing_crds_are_nodes_not_errors() -> None:
     objects = [o for o in guide_cluster() if o["metadata"]["name"] != "infrastructure-authentik"]
     report = build_status(DictReader(objects, missing_kinds=("HelmRelease",)), TARGETS)
@@ -220,7 +228,8 @@ def test_ages_and_trimming() -> None:
         "-",
     ]
     assert trim("a" * 80, 10) == "aaaaaaaaa…"
-    assert trim("first line\nsecond") == "first line"
+    assert trim("first line\n  second") == "first line second"
+    assert trim("a" * 300) == "a" * 300  # no width: never cut
 
 
 def test_targets_from_a_profile_shaped_object() -> None:
@@ -337,5 +346,5 @@ def test_a_format_the_command_cannot_write_is_refused(
     assert result.stdout == ""
     assert result.stderr == (
         f"glmctl: error: glmctl {command} cannot write -o {output}.\n"
-        "  hint: Use -o rich or -o json (rich is the default).\n"
+        "  hint: Use -o rich, -o json or -o yaml (rich is the default).\n"
     )

@@ -45,8 +45,10 @@ def test_config_show_json_gives_profile_and_sources(run_cli: Run, in_tmp: Path) 
     document = json.loads(result.stdout)
     assert document["profile"]["hooks"]["ttl_seconds"] == 120
     assert document["profile"]["namespaces"]["identity"] == "authentik"
-    assert document["sources"]["hooks.ttl_seconds"] == f"{in_tmp / 'glmctl.yaml'}:2"
-    assert document["sources"]["namespaces.identity"] == "default"
+    sources = {row["field"]: row["source"] for row in document["fields"]}
+    assert sources["hooks.ttl_seconds"] == f"{in_tmp / 'glmctl.yaml'}:2"
+    assert sources["namespaces.identity"] == "default"
+    assert (document["apiVersion"], document["kind"]) == ("glmctl.io/v1", "Config")
     assert Path(document["path"]) == in_tmp / "glmctl.yaml"
 
 

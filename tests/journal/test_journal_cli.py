@@ -24,7 +24,7 @@ def journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Journal:
 def test_list_is_empty_at_first(run_cli: Run, journal: Journal) -> None:
     result = run_cli(["journal", "list"])
     assert (result.exit_code, result.stdout) == (0, "No journal entries yet.\n")
-    assert json.loads(run_cli(["journal", "list", "-o", "json"]).stdout) == []
+    assert json.loads(run_cli(["journal", "list", "-o", "json"]).stdout)["items"] == []
 
 
 def test_list_shows_incomplete_and_finished_entries(run_cli: Run, journal: Journal) -> None:
@@ -37,7 +37,7 @@ def test_list_shows_incomplete_and_finished_entries(run_cli: Run, journal: Journ
     assert rows[0].split()[:3] == [done.id, "succeeded", "rollback"]
     assert rows[1].split()[:3] == [crashed.id, "incomplete", "redeploy"]
     document = json.loads(run_cli(["journal", "list", "-o", "json"]).stdout)
-    assert [(item["id"], item["status"]) for item in document] == [
+    assert [(item["id"], item["status"]) for item in document["items"]] == [
         (done.id, "finished"),
         (crashed.id, "incomplete"),
     ]
@@ -73,7 +73,10 @@ def test_show_prints_plan_progress_and_records_without_secret_values(
     assert value not in shown.stdout and "super-secret-value" not in shown.stdout
     document = json.loads(shown.stdout)
     assert document["before"][0]["object"]["data"] == {"k": "<redacted 18 bytes>"}
-    assert document["progress"]["c2"]["done"] is False
+    assert [(change["id"], change["done"]) for change in document["plan"]] == [
+        ("c1", True),
+        ("c2", False),
+    ]
 
 
 def test_show_unknown_id_exits_2(run_cli: Run, journal: Journal) -> None:

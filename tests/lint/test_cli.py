@@ -124,10 +124,10 @@ def test_markdown_output_is_a_table(run_cli: RunCli, small_failing: Path) -> Non
 
 
 def test_unknown_format_is_a_usage_error(run_cli: RunCli) -> None:
-    result = run_cli(["lint", str(GUIDE), "--format", "yaml"])
+    result = run_cli(["lint", str(GUIDE), "--format", "yml"])
 
     assert result.exit_code == 2
-    assert "--format 'yaml' is not a known format" in result.stderr
+    assert "--format 'yml' is not a known format" in result.stderr
 
 
 def test_missing_repository_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
@@ -291,7 +291,9 @@ def test_list_rules_names_every_rule(run_cli: RunCli) -> None:
 
     result = run_cli(["lint", "--list-rules"])
 
-    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    header, *rows = result.stdout.splitlines()
+    listed = [line.split()[0] for line in rows]
+    assert header.split() == ["RULE", "SEVERITY", "SUMMARY"]
     assert result.exit_code == 0
     assert listed == list(all_rules())
 

@@ -177,7 +177,7 @@ def test_once_reports_the_current_state_with_the_same_exit_codes(
     assert ok.exit_code == 0, ok.stdout + ok.stderr
     assert bad.exit_code == 1
     document = json.loads(bad.stdout)
-    assert document["schemaVersion"] == 1
+    assert (document["apiVersion"], document["kind"]) == ("glmctl.io/v1", "MonitorReport")
     assert (document["verdict"], document["exitCode"]) == ("failed", 1)
     assert {o["name"]: o["failed"] for o in document["objects"]} == {
         KS: False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -23,7 +22,7 @@ from glmctl.monitor import (
     Verdict,
     follow,
 )
-from glmctl.render.monitor import LiveMonitor, PlainMonitor, monitor_json, print_final
+from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
 from glmctl.sim.runner import SimHandle
 from glmctl.sim.scenario import load_scenario
 
@@ -146,9 +145,11 @@ def test_live_table_shows_each_object_and_the_newest_events() -> None:
 
 
 def test_json_document_of_the_final_state() -> None:
-    document = json.loads(monitor_json(FAILED))
+    from glmctl.contract.build import monitor_report
 
-    assert document["schemaVersion"] == 1
+    document = monitor_report(FAILED).data()
+
+    assert (document["apiVersion"], document["kind"]) == ("glmctl.io/v1", "MonitorReport")
     assert (document["verdict"], document["exitCode"]) == ("failed", 1)
     assert document["elapsedSeconds"] == 12.4
     assert [o["state"] for o in document["objects"]] == ["Unknown", "NotReady", "Failed"]

@@ -52,7 +52,7 @@ def release(handle: SimHandle) -> dict[str, Any] | None:
 def entries(run_cli: Run) -> list[dict[str, Any]]:
     listed = run_cli(["-o", "json", "journal", "list"])
     assert listed.exit_code == 0, listed.stderr
-    found: list[dict[str, Any]] = json.loads(listed.stdout)
+    found: list[dict[str, Any]] = json.loads(listed.stdout)["items"]
     return found
 
 
@@ -248,7 +248,7 @@ def test_no_wait_stops_after_the_reconcile_request(
     assert [o["result"] for o in document["outcomes"] if o["id"].startswith("reconcile")] == [
         "done"
     ]
-    assert "wait" not in document
+    assert document["wait"] is None
 
 
 def test_a_redeploy_that_fails_again_exits_1_with_the_reason(

@@ -64,7 +64,7 @@ def comparable(obj: dict[str, Any]) -> dict[str, Any]:
 def journal_entries(run_cli: Run) -> list[dict[str, Any]]:
     listed = run_cli(["-o", "json", "journal", "list"])
     assert listed.exit_code == 0, listed.stderr
-    entries: list[dict[str, Any]] = json.loads(listed.stdout)
+    entries: list[dict[str, Any]] = json.loads(listed.stdout)["items"]
     return entries
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
-from glmctl.render.report_json import schema
+from glmctl.contract.schema import schema
 from glmctl.runbook.locate import find_runbook, list_runbooks, shipped_runbooks_dir
 from glmctl.steps.registry import StepRegistry
 from tests.conftest import CliResult
@@ -72,14 +73,16 @@ def test_run_dry_run_changes_nothing(
     assert "Would change (not run, --dry-run):" in result.stdout
 
 
-@pytest.mark.parametrize("output", ["json", "junit", "markdown"])
+@pytest.mark.parametrize("output", ["json", "yaml", "junit", "markdown"])
 def test_run_machine_formats_print_only_the_document(
     run_cli: Cli, project: Path, registry: StepRegistry, output: str
 ) -> None:
     result = run_cli(["runbook", "run", "checks", "-o", output])
     assert result.exit_code == 0, result.stderr
     if output == "json":
-        jsonschema.validate(json.loads(result.stdout), schema())
+        jsonschema.validate(json.loads(result.stdout), schema("RunbookReport"))
+    elif output == "yaml":
+        jsonschema.validate(yaml.safe_load(result.stdout), schema("RunbookReport"))
     elif output == "junit":
         assert len(list(ET.fromstring(result.stdout).iter("testcase"))) == 3
     else:
@@ -144,7 +147,7 @@ def test_run_unknown_runbook_suggests_a_name(run_cli: Cli, project: Path) -> Non
 def test_run_rejects_lint_only_formats(run_cli: Cli, project: Path, registry: StepRegistry) -> None:
     result = run_cli(["runbook", "run", "checks", "-o", "sarif"])
     assert result.exit_code == 2
-    assert "-o sarif is not available for runbooks" in result.stderr
+    assert "glmctl runbook run cannot write -o sarif." in result.stderr
 
 
 def test_show_lists_parameters_and_steps(
@@ -175,6 +178,24 @@ def test_validate_reports_every_bad_file_and_exits_2(
     assert len(errors) == 2
 
 
+def test_validate_as_a_document_lists_every_problem_and_still_exits_2(
+    run_cli: Cli, project: Path, registry: StepRegistry
+) -> None:
+    broken = project / "broken.yaml"
+    broken.write_text("name: [\n", encoding="utf-8")
+    result = run_cli(["runbook", "validate", "checks", str(broken), "-o", "json"])
+    assert result.exit_code == 2
+    assert result.stderr == ""  # the problems are in the document
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, schema("RunbookValidation"))
+    assert document["valid"] is False
+    assert [(item["target"], item["valid"]) for item in document["items"]] == [
+        ("checks", True),
+        (str(broken), False),
+    ]
+    assert document["items"][1]["problems"][0]["message"].startswith(f"{broken}:2:1: ")
+
+
 def test_validate_all_found_runbooks(run_cli: Cli, project: Path, registry: StepRegistry) -> None:
     result = run_cli(["runbook", "validate"])
     assert result.exit_code == 0, result.stderr
@@ -188,7 +209,7 @@ def test_list_shows_origin_and_first_description_line(
     user.mkdir(parents=True)
     (user / "checks.yaml").write_text(GOOD, encoding="utf-8")
     (user / "mine.yml").write_text("name: mine\nsteps: [\n", encoding="utf-8")
-    rows = json.loads(run_cli(["runbook", "list", "-o", "json"]).stdout)
+    rows = json.loads(run_cli(["runbook", "list", "-o", "json"]).stdout)["items"]
     ours = [r for r in rows if r["origin"] != "shipped"]
     assert [(r["name"], r["origin"], r["shadowed"], r["valid"]) for r in ours] == [
         ("checks", "asked", False, True),
@@ -203,7 +224,7 @@ def test_list_shows_origin_and_first_description_line(
 
 def test_steps_lists_registered_steps(run_cli: Cli, registry: StepRegistry) -> None:
     result = run_cli(["runbook", "steps", "-o", "json"])
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    rows = {row["name"]: row for row in json.loads(result.stdout)["items"]}
     assert rows["core.assert"]["mutating"] is False
     assert rows["test.mutate"]["mutating"] is True
     assert "that" in rows["core.assert"]["parameters"]

@@ -7,17 +7,33 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import jsonschema
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from glmctl.context import Terminal
+from glmctl.context import OutputFormat, Terminal
+from glmctl.contract.build import runbook_report
+from glmctl.contract.schema import schema as generated_schema
 from glmctl.render.checklist import LiveChecklist, PlainProgress, render_summary
 from glmctl.render.junit import render_junit
 from glmctl.render.markdown import render_markdown
-from glmctl.render.report_json import SCHEMA_VERSION, render_json, report, schema
+from glmctl.render.output import document_text
 from glmctl.runbook.result import RunbookResult, RunEvent
+
+
+def schema() -> dict[str, Any]:
+    return generated_schema("RunbookReport")
+
+
+def report(result: RunbookResult) -> dict[str, Any]:
+    return runbook_report(result).data()
+
+
+def render_json(result: RunbookResult) -> str:
+    return document_text(runbook_report(result), OutputFormat.JSON)
+
 
 Run = Callable[..., RunbookResult]
 
@@ -94,13 +110,13 @@ def test_markdown_table_survives_pipes(mixed: RunbookResult) -> None:
     assert all(line.replace("\\|", "").count("|") == 5 for line in rows)
 
 
-def test_json_validates_against_the_shipped_schema(mixed: RunbookResult) -> None:
+def test_json_validates_against_the_generated_schema(mixed: RunbookResult) -> None:
     document = json.loads(render_json(mixed))
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.Draft202012Validator(schema()).validate(document)
-    assert document["schema_version"] == SCHEMA_VERSION
+    assert (document["apiVersion"], document["kind"]) == ("glmctl.io/v1", "RunbookReport")
     assert document["status"] == "failed"
-    assert document["exit_code"] == 1
+    assert document["exitCode"] == 1
     assert [s["id"] for s in document["steps"]] == [
         "crds",
         "prerequisites",

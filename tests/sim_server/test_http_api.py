@@ -343,13 +343,13 @@ def test_foreground_deletion_removes_dependents_first(sim: SimHandle) -> None:
 
 
 def test_a_crd_registers_and_unregisters_its_resource(sim: SimHandle) -> None:
-    es_crd = crd("external-secrets.io", "v1beta1", "ExternalSecret", "externalsecrets", ["es"])
-    assert api(sim, "GET", "/apis/external-secrets.io/v1beta1").status == 404
+    es_crd = crd("external-secrets.io", "v1", "ExternalSecret", "externalsecrets", ["es"])
+    assert api(sim, "GET", "/apis/external-secrets.io/v1").status == 404
     assert (
         api(sim, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", es_crd).status
         == 201
     )
-    resources = api(sim, "GET", "/apis/external-secrets.io/v1beta1").json()["resources"]
+    resources = api(sim, "GET", "/apis/external-secrets.io/v1").json()["resources"]
     assert {r["name"] for r in resources} == {"externalsecrets", "externalsecrets/status"}
     entry = next(r for r in resources if r["name"] == "externalsecrets")
     assert entry["shortNames"] == ["es"] and entry["namespaced"] is True
@@ -364,7 +364,7 @@ def test_a_crd_registers_and_unregisters_its_resource(sim: SimHandle) -> None:
         ).status
         == 200
     )
-    assert api(sim, "GET", "/apis/external-secrets.io/v1beta1/externalsecrets").status == 404
+    assert api(sim, "GET", "/apis/external-secrets.io/v1/externalsecrets").status == 404
 
 
 def test_core_discovery_lists_subresources(sim: SimHandle) -> None:
@@ -477,6 +477,16 @@ def test_a_watch_can_be_cut_mid_stream(sim: SimHandle) -> None:
 def test_expired_credentials_fault_is_401(sim: SimHandle) -> None:
     sim.faults.add(Fault(kind="401", count=1))
     assert api(sim, "GET", "/api/v1/pods").status == 401
+    assert api(sim, "GET", "/api/v1/pods").status == 200
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("403", "Forbidden"), ("410", "Expired")])
+def test_forbidden_and_gone_faults_answer_as_the_api_does(
+    sim: SimHandle, kind: str, reason: str
+) -> None:
+    sim.faults.add(Fault(kind=kind, path="/api/v1/pods", count=1))
+    first = api(sim, "GET", "/api/v1/pods")
+    assert (first.status, first.json()["reason"]) == (int(kind), reason)
     assert api(sim, "GET", "/api/v1/pods").status == 200
 
 

@@ -364,12 +364,62 @@ def test_auth_whoami_names_the_impersonated_service_account(
 def test_an_error_before_the_body_is_read_leaves_the_connection_usable(
     sim: SimHandle, kubectl: Kubectl
 ) -> None:
-    # can-i --list posts a SelfSubjectRulesReview the simulator does not serve (404); the
-    # body must not be read as the next request on the kept-alive connection.
-    code, _, err = kubectl(sim, "auth", "can-i", "--list")
+    # ResourceQuotas are not served (404 before the protobuf body is read); the body must
+    # not be read as the next request on the kept-alive connection.
+    code, _, err = kubectl(sim, "create", "quota", "q", "--hard=pods=1", "-n", "authentik")
     assert code == 1
     assert "could not find the requested resource" in err
     assert "Unsolicited response" not in err
+
+
+def test_auth_can_i_list_prints_the_rules_bound_to_the_user(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    code, out, err = kubectl(sim, "auth", "can-i", "--list", "-n", "authentik")
+    assert code == 0, err
+    assert out.split()[:4] == ["Resources", "Non-Resource", "URLs", "Resource"]
+    assert "*.*" in out
+
+
+def test_typed_create_generators_send_protobuf_the_simulator_decodes(
+    sim: SimHandle, kubectl: Kubectl
+) -> None:
+    for args in (
+        ["serviceaccount", "robot"],
+        ["secret", "generic", "creds", "--from-literal=user=admin"],
+        ["configmap", "settings-2", "--from-literal=a=b"],
+        ["job", "once", "--image=busybox", "--", "echo", "hi"],
+        ["deployment", "web", "--image=nginx", "--replicas=2"],
+        ["role", "reader", "--verb=get", "--resource=pods"],
+        ["rolebinding", "reader", "--role=reader", "--user=alice"],
+    ):
+        code, _, err = kubectl(sim, "create", "-n", "authentik", *args)
+        assert code == 0, (args, err)
+    code, out, err = kubectl(sim, "get", "secret", "creds", "-n", "authentik", "-o", "json")
+    assert code == 0, err
+    assert json.loads(out)["data"] == {"user": "YWRtaW4="}
+    code, out, err = kubectl(sim, "get", "job", "once", "-n", "authentik", "-o", "json")
+    assert code == 0, err
+    container = json.loads(out)["spec"]["template"]["spec"]["containers"][0]
+    assert (container["image"], container["command"]) == ("busybox", ["echo", "hi"])
+    code, out, err = kubectl(sim, "get", "deploy", "web", "-n", "authentik", "-o", "json")
+    assert code == 0, err
+    spec = json.loads(out)["spec"]
+    assert (spec["replicas"], spec["selector"]) == (2, {"matchLabels": {"app": "web"}})
+    code, out, err = kubectl(sim, "get", "rolebinding", "reader", "-n", "authentik", "-o", "json")
+    assert code == 0, err
+    binding = json.loads(out)
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "reader",
+    }
+    assert binding["subjects"][0]["name"] == "alice"
+
+
+def test_health_endpoints_answer_ok(sim: SimHandle, kubectl: Kubectl) -> None:
+    for path in ("/readyz", "/livez", "/healthz"):
+        assert kubectl(sim, "get", "--raw", path)[:2] == (0, "ok")
 
 
 def test_logs_of_a_job_find_its_pods_through_the_generated_selector(

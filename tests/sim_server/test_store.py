@@ -108,6 +108,9 @@ def test_deleting_an_owner_collects_dependents_unless_orphaned(store: Store) -> 
 def test_deleting_a_namespace_deletes_its_contents(store: Store) -> None:
     store.create(pod("p", "authentik", {}))
     store.delete("", "namespaces", None, "authentik")
+    terminating = store.get("", "namespaces", None, "authentik")
+    assert terminating is not None and terminating["status"]["phase"] == "Terminating"
+    assert store.finalize_namespace("authentik") is True
     assert store.list("", "pods") == []
     assert store.get("", "namespaces", None, "authentik") is None
 

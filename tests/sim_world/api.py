@@ -20,7 +20,7 @@ KS = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations
 HR = "/apis/helm.toolkit.fluxcd.io/v2/namespaces/flux-system/helmreleases"
 LIFECYCLE_KS = f"{KS}/infrastructure-gitops-lifecycle-management"
 LIFECYCLE_HR = f"{HR}/gitops-lifecycle-management"
-CSS = "/apis/external-secrets.io/v1beta1/clustersecretstores/onepassword-connect"
+CSS = "/apis/external-secrets.io/v1/clustersecretstores/onepassword-connect"
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from glmctl.sim.contracts import Scenario
-from glmctl.sim.controllers import World, go_duration, pod_suffix, set_condition
+from glmctl.sim.controllers.base import World, go_duration, set_condition
+from glmctl.sim.controllers.workloads import pod_suffix
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -121,6 +121,16 @@ def test_deleted_helmrelease_comes_back_when_its_kustomization_reconciles(
     assert release["info"]["status"] == "deployed"
 
 
+def test_deleting_a_suspended_helmrelease_keeps_its_release(start_sim: StartSim) -> None:
+    # helm-controller skips the uninstall of a suspended HelmRelease on deletion and only
+    # removes its finalizer (helm-controller v1.5 reconcileDelete).
+    api = _start(start_sim, "healthy")
+    api.merge_patch(LIFECYCLE_HR, {"spec": {"suspend": True}})
+    api.delete(LIFECYCLE_HR)
+    wait_for(lambda: api.get(LIFECYCLE_HR) is None, what="HelmRelease deleted")
+    assert api.get(RELEASE_V1) is not None, "no uninstall: Helm's storage stays"
+
+
 def test_finished_job_and_its_pod_disappear_after_the_ttl(start_sim: StartSim) -> None:
     api = _start(start_sim, "healthy", scale=0.05)
     jobs = "/apis/batch/v1/namespaces/flux-system/jobs"
@@ -165,7 +175,7 @@ def test_externalsecret_reports_secretsyncederror_while_its_store_is_not_ready(
     start_sim: StartSim,
 ) -> None:
     api = _start(start_sim, "healthy")
-    es_path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    es_path = "/apis/external-secrets.io/v1/namespaces/authentik/externalsecrets"
     store = api.get(CSS)
     assert store is not None
     store["status"]["conditions"][0].update(
@@ -209,7 +219,7 @@ def test_externalsecrets_create_their_target_secrets_once_the_store_is_ready(
         lambda: (
             (
                 obj := api.get(
-                    "/apis/external-secrets.io/v1beta1/namespaces/home-automation/externalsecrets/"
+                    "/apis/external-secrets.io/v1/namespaces/home-automation/externalsecrets/"
                     "postgresql-admin-credentials"
                 )
             )
@@ -333,11 +343,11 @@ def test_deleting_a_pruning_kustomization_deletes_what_it_applied(start_sim: Sta
 
 def test_a_new_externalsecret_with_datafrom_gets_its_secret(start_sim: StartSim) -> None:
     api = _start(start_sim, "healthy")
-    path = "/apis/external-secrets.io/v1beta1/namespaces/authentik/externalsecrets"
+    path = "/apis/external-secrets.io/v1/namespaces/authentik/externalsecrets"
     api.create(
         path,
         {
-            "apiVersion": "external-secrets.io/v1beta1",
+            "apiVersion": "external-secrets.io/v1",
             "kind": "ExternalSecret",
             "metadata": {"name": "extra", "namespace": "authentik"},
             "spec": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -306,3 +307,31 @@ def test_generator_adds_the_requested_counts_deterministically(start_sim: StartS
     assert len(api.items("/api/v1/pods")) == count["Pod"]
     releases = api.items("/api/v1/namespaces/bench-00/secrets?labelSelector=owner%3Dhelm")
     assert len(releases) == 12
+
+
+def test_no_object_is_created_after_the_times_in_its_status(
+    start_sim: Callable[..., SimHandle],
+) -> None:
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+    def times(value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value] if stamp.match(value) else []
+        if isinstance(value, dict):
+            return [t for v in value.values() for t in times(v)]
+        if isinstance(value, list):
+            return [t for v in value for t in times(v)]
+        return []
+
+    def parse(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    sim = start_sim(load_scenario("healthy"), controllers=[])
+    checked = 0
+    for rt in sim.store.registry.all():
+        for obj in sim.store.list(rt.group, rt.plural):
+            created = parse(obj["metadata"]["creationTimestamp"])
+            for text in times(obj.get("status")):
+                assert created <= parse(text), (obj["kind"], obj["metadata"]["name"], text)
+                checked += 1
+    assert checked > 50

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from glmctl.sim.scenario import scenario_names
 from tests.conftest import CliResult
 
@@ -27,7 +29,7 @@ def test_scenarios_lists_every_name_with_its_description(run_cli: RunCli) -> Non
 def test_scenarios_as_json(run_cli: RunCli) -> None:
     result = run_cli(["sim", "scenarios", "-o", "json"])
     assert result.exit_code == 0
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["items"]
     assert {row["name"] for row in rows} == {*scenario_names(), "generated"}
     assert all(row["description"] for row in rows)
 
@@ -66,11 +68,11 @@ def test_bad_size_is_a_usage_error(run_cli: RunCli) -> None:
     assert "only applies to --scenario generated" in result.stderr
 
 
-def test_serve_prints_the_kubeconfig_first_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "sim.kubeconfig"
-    command = [sys.executable, "-m", "glmctl", "sim", "serve", "--scenario", "predeploy"]
+def _serve_until(stop_signal: signal.Signals, *args: str) -> tuple[list[str], str]:
+    """Run ``glmctl sim serve ARGS`` in a real process, read its three opening lines, send
+    ``stop_signal``; the opening lines and the rest of stdout (the process ended 0)."""
     process = subprocess.Popen(
-        [*command, "--kubeconfig", str(kubeconfig)],
+        [sys.executable, "-m", "glmctl", "sim", "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -78,20 +80,28 @@ def test_serve_prints_the_kubeconfig_first_and_stops_on_ctrl_c(tmp_path: Path) -
     )
     try:
         assert process.stdout is not None
-        first = process.stdout.readline().strip()
-        assert first == str(kubeconfig)
-        assert process.stdout.readline().strip() == f"export KUBECONFIG={kubeconfig}"
-        serving = process.stdout.readline()
-        assert "Serving scenario 'predeploy' at https://127.0.0.1:" in serving
-        assert 'server: "https://127.0.0.1:' in kubeconfig.read_text()
-        process.send_signal(signal.SIGINT)
+        opening = [process.stdout.readline().strip() for _ in range(3)]
+        assert Path(opening[0]).is_file(), opening
+        process.send_signal(stop_signal)
         out, err = process.communicate(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
     assert process.returncode == 0, err
+    return opening, out
+
+
+def test_serve_prints_the_kubeconfig_first_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "sim.kubeconfig"
+    opening, out = _serve_until(
+        signal.SIGINT, "--scenario", "predeploy", "--kubeconfig", str(kubeconfig)
+    )
+    assert opening[:2] == [str(kubeconfig), f"export KUBECONFIG={kubeconfig}"]
+    assert "Serving scenario 'predeploy' at https://127.0.0.1:" in opening[2]
+    assert 'server: "https://127.0.0.1:' in kubeconfig.read_text()
     assert out.strip().endswith("stopped")
+    assert kubeconfig.is_file()  # a path the operator chose is theirs to keep
 
 
 def test_serve_refuses_to_overwrite_a_kubeconfig_that_is_not_a_simulators(
@@ -121,3 +131,16 @@ def test_serve_on_a_busy_port_is_a_usage_error(
 
     assert result.exit_code == 2
     assert f"port {port} is already in use" in result.stderr
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_serve_removes_its_kubeconfig_on_sigterm_sighup_and_sigint(
+    stop_signal: signal.Signals,
+) -> None:
+    """The temporary kubeconfig holds a client key: every way of stopping removes it."""
+    opening, out = _serve_until(stop_signal, "--scenario", "healthy")
+    kubeconfig = Path(opening[0])
+    assert "Serving scenario 'healthy'" in opening[2]
+    assert out.strip().endswith("stopped")
+    assert not kubeconfig.exists()
+    assert not kubeconfig.parent.exists()

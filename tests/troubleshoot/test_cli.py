@@ -24,7 +24,8 @@ RunCli = Callable[..., CliResult]
 def test_list_names_every_topic_with_its_title(run_cli: RunCli) -> None:
     result = run_cli(["troubleshoot", "--list"])
     assert result.exit_code == 0
-    rows = result.stdout.splitlines()
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["TOPIC", "TITLE", "DESCRIPTION"]
     assert [row.split()[0] for row in rows] == topic_names()
     assert "HelmRelease fails to deploy" in rows[0]
 
@@ -32,7 +33,7 @@ def test_list_names_every_topic_with_its_title(run_cli: RunCli) -> None:
 def test_list_as_json(run_cli: RunCli) -> None:
     result = run_cli(["troubleshoot", "--list", "-o", "json"])
     assert result.exit_code == 0
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["items"]
     assert [row["name"] for row in rows] == topic_names()
     assert {row["runbook"] for row in rows} == {f"troubleshoot-{n}" for n in topic_names()}
 
@@ -86,12 +87,9 @@ def test_every_topic_runbook_is_shipped_valid_and_ends_in_a_diagnosis(topic: str
 
 def test_tab_completes_topic_names() -> None:
     glmctl = Path(sys.executable).parent / "glmctl"
-    env = {
-        **os.environ,
-        "_GLMCTL_COMPLETE": "complete_bash",
-        "COMP_WORDS": "glmctl troubleshoot s",
-        "COMP_CWORD": "2",
-    }
-    done = subprocess.run([str(glmctl)], env=env, capture_output=True, text=True, timeout=30)
+    env = {**os.environ, "_GLMCTL_COMPLETE": "bash"}
+    done = subprocess.run(
+        [str(glmctl), "troubleshoot", "s"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["service-discovery"]

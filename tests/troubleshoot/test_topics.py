@@ -111,7 +111,7 @@ def test_a_topic_looks_past_its_own_scope_when_the_cause_is_elsewhere(
     assert diagnosis["uses"] == "diagnose.conclude"
     assert diagnosis["status"] == "fail"
     assert diagnosis["command"] == "glmctl troubleshoot onepassword"
-    assert report["exit_code"] == 1
+    assert report["exitCode"] == 1
 
 
 def _secret_values(sims: Sims, scenario: str) -> set[str]:
