@@ -68,6 +68,6 @@ def test_asked_for_runbooks_run_and_are_named(
 def test_runbook_list_does_not_show_the_working_directory_unasked(
     repo_with_fake_verify: Path, run_cli: Run
 ) -> None:
-    rows = json.loads(run_cli(["-o", "json", "runbook", "list"]).stdout)
+    rows = json.loads(run_cli(["-o", "json", "runbook", "list"]).stdout)["items"]
     verify = [row for row in rows if row["name"] == "verify"]
     assert [row["origin"] for row in verify] == ["shipped"]

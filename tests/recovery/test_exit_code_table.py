@@ -100,4 +100,4 @@ def test_commit_with_nothing_to_commit_says_so(
 def test_journal_json_stays_parseable(run_cli: Run, state_dir: Path) -> None:
     listed = run_cli(["-o", "json", "journal", "list"])
     assert listed.exit_code == 0
-    assert json.loads(listed.stdout) == []
+    assert json.loads(listed.stdout)["items"] == []
