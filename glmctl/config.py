@@ -14,18 +14,22 @@ The loader also remembers where each value came from ("default" or "file:line") 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from glmctl.errors import ConfigError
 from glmctl.lint.settings import LintSettings
+from glmctl.paths import check_relative
 from glmctl.suggest import closest, ranked
 
 PROFILE_FILE_NAME = "glmctl.yaml"
+
+RepoPath = Annotated[str, AfterValidator(check_relative)]
+"""A path inside the GitOps repository: relative to its root, POSIX, no ``..``."""
 DEFAULT_SOURCE = "default"
 
 
@@ -178,7 +182,7 @@ class JobFile(_Section):
     """A Job and the file in the outpost-config kustomization that defines it."""
 
     name: str
-    file: str
+    file: RepoPath
 
 
 def _job(name: str) -> JobFile:
@@ -203,9 +207,9 @@ class JobSettings(_Section):
 class RepoSettings(_Section):
     """Paths in the GitOps repository, relative to its root (POSIX separators)."""
 
-    outpost_kustomization: str = "infrastructure/authentik-outpost-config/kustomization.yaml"
+    outpost_kustomization: RepoPath = "infrastructure/authentik-outpost-config/kustomization.yaml"
     """The kustomization.yaml whose ``resources`` list the replaced jobs."""
-    outpost_flux_kustomization: str = "clusters/home-ops/infrastructure/outpost-config.yaml"
+    outpost_flux_kustomization: RepoPath = "clusters/home-ops/infrastructure/outpost-config.yaml"
     """The Flux Kustomization file whose ``spec.healthChecks`` name those jobs."""
 
 
@@ -234,6 +238,14 @@ class MonitoringSettings(_Section):
     service_monitor: str = "gitops-lifecycle-management"
 
 
+class RunbookSettings(_Section):
+    """Runbooks of your own, looked up before the shipped ones (and named when they run)."""
+
+    dir: str | None = None
+    """A directory of runbooks; relative to this file. ``./runbooks`` is never searched
+    unless named here or with ``--runbook-dir``."""
+
+
 class Profile(_Section):
     """Everything glmctl needs to know about a cluster that the guide names."""
 
@@ -248,6 +260,7 @@ class Profile(_Section):
     hooks: HookSettings = HookSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     lint: LintSettings = LintSettings()
+    runbooks: RunbookSettings = RunbookSettings()
 
     def in_flux_namespace(self, namespace: str) -> Profile:
         """This profile with its Flux objects looked for in ``namespace`` (``-n``, as the
@@ -332,11 +345,15 @@ def load_profile(path: Path | None, *, cwd: Path | None = None) -> LoadedProfile
             f"the profile file {path} does not exist.",
             hint="Check the --config path, or omit it to use glmctl.yaml found upward.",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the profile file {path}: {error}.") from error
-    return parse_profile(text, str(path), path=path)
+    from glmctl.safeyaml import read_text
+
+    text = read_text(path, f"the profile file {path}")
+    loaded = parse_profile(text, str(path), path=path)
+    folder = loaded.profile.runbooks.dir
+    if folder and not Path(folder).is_absolute():  # relative to the file, not to where we are
+        runbooks = RunbookSettings(dir=str(path.parent / folder))
+        loaded = replace(loaded, profile=loaded.profile.model_copy(update={"runbooks": runbooks}))
+    return loaded
 
 
 def parse_profile(text: str, label: str, *, path: Path | None = None) -> LoadedProfile:
@@ -366,8 +383,13 @@ def _load_yaml(text: str, label: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from glmctl.safeyaml import check_yaml, depth_error
+
+    check_yaml(text, label)
     try:
         return YAML(typ="rt").load(text)
+    except RecursionError:
+        raise depth_error(label) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label

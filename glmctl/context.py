@@ -33,6 +33,7 @@ VALUE_OPTIONS = frozenset(
         "--as-group",
         "-n",
         "--namespace",
+        "--runbook-dir",
     }
 )
 """Global options that take a value."""
@@ -86,6 +87,7 @@ class GlobalOptions:
     verbose: int = 0
     no_color: bool = False
     debug: bool = False
+    runbook_dir: Path | None = None
 
     @property
     def budget(self) -> float | None:
@@ -161,11 +163,11 @@ class Terminal:
         On a terminal rich wraps to ``COLUMNS`` or the terminal's width. Anywhere else
         nothing is wrapped, cut or padded: ``soft_wrap`` and a width no line reaches.
         """
-        from rich.console import Console
+        from glmctl.render.console import SafeConsole
 
         stream = self.stderr if stderr else self.stdout
         tty = _isatty(stream)
-        return Console(
+        return SafeConsole(
             file=stream,
             force_terminal=self.color,
             no_color=not self.color,

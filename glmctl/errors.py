@@ -87,7 +87,12 @@ class Unauthorized(ClusterError):
 
 
 class Forbidden(ClusterError):
-    """RBAC denied a request (HTTP 403); the message names the verb and resource."""
+    """RBAC denied a request (HTTP 403); the message names the verb and resource.
+
+    Exit 1, not 3: the cluster is reachable and knows who we are; what it answered is that
+    this user may not do this, a finding like any failed check (``preflight`` reports
+    each missing permission). 401, unreachable and a failing server are exit 3.
+    """
 
     exit_code = ExitCode.CHECK_FAILED
 
@@ -112,3 +117,8 @@ class CrdNotInstalled(ClusterError):
 
 class ApiError(ClusterError):
     """Any other API failure, with the HTTP status and reason from the ``Status`` body."""
+
+
+class ServerFailed(ApiError):
+    """The API server answered 5xx or 429 on every attempt the retry policy allows: it
+    cannot be used now (exit 3, like unreachable)."""

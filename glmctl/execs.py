@@ -8,10 +8,14 @@ an exception: glmctl works without ``flux`` and ``helm`` and only mentions them 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import shlex
 import shutil
+import signal
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +60,17 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def run_tool(name: str, *args: str, timeout: float = 60.0, stdin: str | None = None) -> ToolResult:
+def run_tool(
+    name: str,
+    *args: str,
+    timeout: float = 60.0,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ToolResult:
     """Run ``name args...`` and capture its output; exit 127 when the program is absent.
 
+    ``env`` replaces the environment (exec credential plugins get ``KUBERNETES_EXEC_INFO``).
     Raises TimedOut when it runs longer than ``timeout`` seconds (the process is killed).
     """
     command = (name, *args)
@@ -69,27 +81,60 @@ def run_tool(name: str, *args: str, timeout: float = 60.0, stdin: str | None = N
     import sh
 
     logging.getLogger("sh").setLevel(logging.WARNING)  # at DEBUG it logs every output chunk
+    running = sh.Command(path)(
+        *args,
+        _in=stdin,
+        _bg=True,
+        _bg_exc=False,
+        _new_session=True,  # its own process group: a timeout kills the children too
+        _ok_code=list(range(256)),
+        _err_to_out=False,
+        _tty_out=False,
+        _return_cmd=True,
+        _env=dict(env) if env is not None else None,
+        _cwd=str(cwd) if cwd is not None else None,
+    )
+    expired = threading.Event()
+
+    def stop() -> None:
+        expired.set()
+        _kill_group(running.pid)
+
+    timer = threading.Timer(timeout, stop)
+    timer.daemon = True
+    timer.start()
     try:
-        finished = sh.Command(path)(
-            *args,
-            _in=stdin,
-            _timeout=timeout,
-            _ok_code=list(range(256)),
-            _err_to_out=False,
-            _tty_out=False,
-            _return_cmd=True,
-        )
-    except sh.TimeoutException as error:
-        raise TimedOut(
-            f"{shlex.join(command)} did not finish within {timeout:g} seconds.",
+        running.wait()
+    except (sh.ErrorReturnCode, sh.SignalException):
+        if not expired.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise ProgramTimedOut(
+            f"{shlex.join(command)} did not finish within {timeout:g} seconds; it was stopped.",
             hint="Run it by hand to see where it hangs.",
-        ) from error
+            stderr=_text(running.stderr),
+        )
     return ToolResult(
         command,
-        int(finished.exit_code),
-        _text(finished.stdout),
-        _text(finished.stderr),
+        int(running.exit_code),
+        _text(running.stdout),
+        _text(running.stderr),
     )
+
+
+class ProgramTimedOut(TimedOut):
+    """A program ran past its time and was killed; ``stderr`` is what it said until then."""
+
+    def __init__(self, message: str, *, hint: str | None = None, stderr: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.stderr = stderr
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def run_glmctl(

@@ -273,7 +273,13 @@ class JournalEntry:
         from glmctl.repo.atomic import write_atomic
 
         text = self._data.model_dump_json(indent=2) + "\n"
-        write_atomic(self._path, text, new_file_mode=0o600)
+        try:
+            write_atomic(self._path, text, new_file_mode=0o600)
+        except OSError as error:
+            raise UsageError(
+                f"cannot write the journal entry {self._path}: {error.strerror or error}.",
+                hint=_STATE_HINT,
+            ) from None
 
 
 class Journal:
@@ -299,7 +305,7 @@ class Journal:
         ids = [change.id for change in plan]
         if len(set(ids)) != len(ids):
             raise ValueError("planned change ids must be unique")
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_state_dir(self.root)
         entry_id = _new_id()
         data = _EntryFile(
             id=entry_id,
@@ -400,6 +406,30 @@ def require_same_cluster(
         )
 
 
+_STATE_HINT = (
+    f"Point {STATE_DIR_ENV} at a directory you can write (or unset it), "
+    "then run the command again; nothing was changed."
+)
+
+
+def ensure_state_dir(directory: Path) -> None:
+    """Create ``directory`` (private to the user) or say in one sentence why it cannot be."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        raise UsageError(
+            f"the journal directory {directory} cannot be created: a file is in the way.",
+            hint=_STATE_HINT,
+        ) from None
+    except OSError as error:
+        raise UsageError(
+            f"the journal directory {directory} cannot be created: {error.strerror or error}.",
+            hint=_STATE_HINT,
+        ) from None
+    if not directory.is_dir():
+        raise UsageError(f"the journal path {directory} is not a directory.", hint=_STATE_HINT)
+
+
 def default_journal_dir() -> Path:
     """``$GLMCTL_STATE_DIR/journal``, else the XDG state directory's ``glmctl/journal``."""
     override = os.environ.get(STATE_DIR_ENV)
@@ -487,12 +517,39 @@ def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return stripped
 
 
+JOURNAL_MAX_BYTES = 64 * 1024 * 1024
+"""An entry holds the manifests it deleted; more than this is not one glmctl wrote."""
+
+
 def _read(path: Path) -> JournalEntry:
     try:
+        if path.stat().st_size > JOURNAL_MAX_BYTES:
+            raise ConfigError(
+                f"journal file {path} is larger than {JOURNAL_MAX_BYTES:,} bytes; "
+                "glmctl did not write it."
+            )
         data = _EntryFile.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as error:
-        raise ConfigError(f"journal file {path} is unreadable: {error}") from None
+    except OSError as error:
+        raise ConfigError(
+            f"journal file {path} is unreadable: {error.strerror or error}."
+        ) from None
+    except ValidationError as error:
+        raise ConfigError(
+            f"journal file {path} is not a glmctl journal entry ({_first_problem(error)}).",
+            hint="Move the file out of the journal directory, or restore it from a backup.",
+        ) from None
     return JournalEntry(path, data)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """pydantic's first complaint in a few words: where, and what (no URL, no dump)."""
+    problems = error.errors(include_url=False, include_context=False, include_input=False)
+    if not problems:
+        return "invalid"
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f"; {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"{where + ': ' if where else ''}{first['msg']}{more}"
 
 
 _id_lock = threading.Lock()

@@ -6,7 +6,8 @@ Imported only inside command functions (it pulls in rich and questionary).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from glmctl.context import RunContext
@@ -25,6 +26,27 @@ NON_INTERACTIVE = (
     "refusing to change anything without confirmation: there is no terminal to ask on; "
     "pass --yes to confirm non-interactively."
 )
+
+
+@contextlib.contextmanager
+def mutation_lock(
+    run: RunContext, kind: str, key: str, *, what: str, command: str
+) -> Iterator[None]:
+    """Hold the lock on ``key`` (a repository, a lifecycle, a journal entry) while a run
+    plans and changes it; a second run waits up to 10 s (or ``--timeout``), then names the
+    holder (exit 2). A stale lock left by a killed run is noted and taken over."""
+    from glmctl.journal import default_journal_dir
+    from glmctl.lock import DEFAULT_WAIT, hold, lock_path
+    from glmctl.sanitize import escape_text
+
+    wait = DEFAULT_WAIT if run.options.timeout is None else min(DEFAULT_WAIT, run.options.timeout)
+
+    def note(text: str) -> None:
+        run.terminal.stderr.write(f"glmctl: note: {escape_text(text)}\n")
+
+    path = lock_path(default_journal_dir().parent, kind, key)
+    with hold(path, what=what, command=f"glmctl {command}", wait=wait, note=note):
+        yield
 
 
 def person_console(run: RunContext) -> Console:

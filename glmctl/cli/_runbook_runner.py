@@ -99,19 +99,22 @@ def execute_runbook(
     from glmctl.render import progress_display
     from glmctl.runbook.engine import run_runbook as execute
     from glmctl.runbook.loader import bind_parameters, load_runbook
-    from glmctl.runbook.locate import find_runbook
+    from glmctl.runbook.locate import find_runbook, override_note
+    from glmctl.sanitize import escape_text
 
     options = run_ctx.options
     require_output(run_ctx, command, REPORT_FORMATS)
-    runbook = load_runbook(find_runbook(runbook_name_or_path), registry=registry, profile=profile)
+    path = find_runbook(runbook_name_or_path, runbook_search_path(run_ctx, profile))
+    note = override_note(path) if path != Path(runbook_name_or_path) else None
+    if note:  # looked up by name and found outside the shipped runbooks: say which file
+        run_ctx.terminal.stderr.write(f"glmctl: note: {escape_text(note)}\n")
+    runbook = load_runbook(path, registry=registry, profile=profile)
     bound = bind_parameters(runbook, params or {})
     opened: list[Cluster] = []
-    if cluster_factory is None:
-        connect = default_cluster_factory(run_ctx)
 
-        def cluster_factory() -> Cluster:
-            opened.append(connect())
-            return opened[-1]
+    def connect() -> Cluster:  # the connection this run opens is closed when it ends
+        opened.append(default_cluster_factory(run_ctx)())
+        return opened[-1]
 
     try:
         with progress_display(run_ctx.terminal, options.output) as on_event:
@@ -122,14 +125,27 @@ def execute_runbook(
                 registry=registry,
                 dry_run=options.dry_run,
                 timeout=options.timeout,
-                cluster_factory=cluster_factory,
+                cluster_factory=cluster_factory or connect,
                 repo=repo if repo is not None else Path.cwd(),
                 on_event=on_event,
                 debug=options.debug,
             )
     finally:
-        for cluster in opened:  # the connection this run opened: its sockets go with it
+        for cluster in opened:
             cluster.close()
+
+
+def runbook_search_path(run_ctx: RunContext, profile: Profile | None) -> list[tuple[str, Path]]:
+    """Where runbook names are looked up for this run: ``--runbook-dir``, the profile's
+    ``runbooks.dir``, the user's directory, the shipped runbooks (never ``./runbooks``)."""
+    from glmctl.runbook.locate import search_path
+
+    asked: list[Path] = []
+    if run_ctx.options.runbook_dir is not None:
+        asked.append(run_ctx.options.runbook_dir)
+    if profile is not None and profile.runbooks.dir:
+        asked.append(Path(profile.runbooks.dir))
+    return search_path(asked)
 
 
 def render_result(run_ctx: RunContext, result: RunbookResult) -> None:

@@ -144,6 +144,14 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks and debug logs on errors.")
     ] = False,
+    runbook_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runbook-dir",
+            metavar="DIR",
+            help="Also look for runbooks here, before the shipped ones (named when used).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -169,6 +177,7 @@ def root(
         verbose=verbose,
         no_color=no_color,
         debug=debug,
+        runbook_dir=runbook_dir,
     )
     ctx.obj = RunContext(options=options, terminal=Terminal(no_color=no_color))
 

@@ -109,7 +109,7 @@ def restore(
     cluster is refused, even under the same context name. Shows the plan and asks first
     (--yes to skip, --dry-run to only show).
     """
-    from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
     from glmctl.cluster.client import Cluster
     from glmctl.cluster.identity import identify
     from glmctl.journal import Journal, require_same_cluster
@@ -118,7 +118,11 @@ def restore(
     run = _run_context(ctx)
     journal = Journal()
     entry = journal.get(entry_id)
-    with Cluster.from_options(run.options) as cluster:
+    what = f"journal entry {entry.id}"
+    with (
+        mutation_lock(run, "entry", entry.id, what=what, command="journal restore"),
+        Cluster.from_options(run.options) as cluster,
+    ):
         require_same_cluster(entry.id, entry.cluster, identify(cluster), force=force_cluster)
         plan = plan_restore(cluster, entry)
         execution = run_plan(

@@ -83,10 +83,12 @@ def report_error(error: GlmctlError) -> None:
 def _report(message: str, hint: str | None) -> None:
     """One ``glmctl: error:`` line per line of the message (a runbook's problems are one
     per line, FILE:LINE:COL first, so editors can jump to each), then the hints."""
+    from glmctl.sanitize import escape_text  # messages may quote the API server or a file
+
     for line in message.splitlines() or [message]:
-        print(f"glmctl: error: {line}", file=sys.stderr)
+        print(f"glmctl: error: {escape_text(line)}", file=sys.stderr)
     for line in (hint or "").splitlines():
-        print(f"  hint: {line}", file=sys.stderr)
+        print(f"  hint: {escape_text(line)}", file=sys.stderr)
 
 
 def _is_v(arg: str) -> bool:

@@ -43,7 +43,7 @@ def redeploy(
     Asks before acting (--yes to skip, --dry-run to only show). Exit 0 once Ready, 1 if
     the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
     """
-    from glmctl.cli._recovery_support import finish, global_flags, run_plan
+    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
     from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
@@ -59,18 +59,21 @@ def redeploy(
         command.append("--no-wait")
     if selector is not None:
         command += ["--selector", selector]
+    release = profile.flux.helm_release
     with Cluster.from_options(run.options) as cluster:
-        plan = rd.plan_redeploy(cluster, profile, selector)
-        execution = run_plan(
-            run,
-            plan,
-            cluster,
-            journal=journal,
-            command=command,
-            command_name="redeploy",
-            question="Delete and redeploy as planned?",
-            force=force,
-        )
+        lifecycle = f"HelmRelease {release.namespace}/{release.name} at {cluster.server}"
+        with mutation_lock(run, "lifecycle", lifecycle, what=lifecycle, command="redeploy"):
+            plan = rd.plan_redeploy(cluster, profile, selector)
+            execution = run_plan(
+                run,
+                plan,
+                cluster,
+                journal=journal,
+                command=command,
+                command_name="redeploy",
+                question="Delete and redeploy as planned?",
+                force=force,
+            )
         if execution.declined or execution.dry_run or no_wait:
             finish(run, execution)
             return

@@ -69,7 +69,13 @@ def rollback(
     skipped, so running it twice is safe. --undo reverses every part, using only the
     journal entries recorded on this cluster (not merely this context name).
     """
-    from glmctl.cli._recovery_support import finish, global_flags, person_console, run_plan
+    from glmctl.cli._recovery_support import (
+        finish,
+        global_flags,
+        mutation_lock,
+        person_console,
+        run_plan,
+    )
     from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
     from glmctl.cluster.client import Cluster
@@ -93,7 +99,10 @@ def rollback(
         *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
         *(["--force-cluster"] if force_cluster else []),
     ]
-    with Cluster.from_options(run.options) as cluster:
+    with (
+        mutation_lock(run, "repo", str(root), what=f"the repository {root}", command="rollback"),
+        Cluster.from_options(run.options) as cluster,
+    ):
         options = rb.RollbackOptions(
             repo=root,
             user=cluster.user_name,
@@ -118,23 +127,30 @@ def rollback(
             file_edits=planned.edits,
         )
         follow = None if undo else rb.next_after_rollback(cluster, profile)
-    files_changed = any(
-        outcome.result == "done" and outcome.item.action == "edit-file"
-        for outcome in execution.outcomes
-    )
-    console = person_console(run)
-    committed: str | None = None
-    if files_changed:
-        diff = rb.git_diff(root, planned.files)
-        if diff:
-            from glmctl.render.plan import diff_text
+        files_changed = any(
+            outcome.result == "done" and outcome.item.action == "edit-file"
+            for outcome in execution.outcomes
+        )
+        console = person_console(run)
+        committed: str | None = None
+        if files_changed:
+            diff = rb.git_diff(root, planned.files)
+            if diff:
+                from glmctl.render.plan import diff_text
 
-            console.print("git diff:", style="bold")
-            console.print(diff_text(diff), end="")
-        if commit:
-            committed = rb.git_commit(root, planned.files, rb.commit_message(undo, profile, reason))
-            console.print(f"Committed {committed} (not pushed).")
-        _next_steps(console, follow, committed=committed is not None)
+                console.print("git diff:", style="bold")
+                console.print(diff_text(diff), end="")
+            if commit:
+                message = rb.commit_message(undo, profile, reason)
+                committed = rb.git_commit(root, planned.files, message)
+                console.print(
+                    f"Committed {committed} (not pushed)."
+                    if committed
+                    else "Nothing to commit: the edited files already match the last commit."
+                )
+            _next_steps(console, follow, committed=committed is not None or commit)
+        elif commit:
+            console.print("Nothing to commit: no file was changed.")
     finish(run, execution, committed=committed)
 
 

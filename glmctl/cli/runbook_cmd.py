@@ -30,11 +30,13 @@ def register(app: typer.Typer) -> None:
 
 @runbook_app.command("list")
 def list_command(ctx: typer.Context) -> None:
-    """List the runbooks glmctl can find: ./runbooks, the user's, then the shipped ones.
+    """List the runbooks glmctl can find: --runbook-dir (or the profile's runbooks.dir), the
+    user's, then the shipped ones.
 
     A name found twice runs the first one; the later one is marked "shadowed".
     """
     from glmctl.cli._output import require_output
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.contract import models
     from glmctl.render.output import Column, show_list
     from glmctl.runbook.loader import RunbookError, load_runbook
@@ -43,7 +45,8 @@ def list_command(ctx: typer.Context) -> None:
     run_ctx = run_context(ctx)
     require_output(run_ctx, "runbook list")
     rows: list[models.RunbookInfo] = []
-    for file in list_runbooks():
+    profile = load_profile(run_ctx, reads_cluster=False)
+    for file in list_runbooks(runbook_search_path(run_ctx, profile)):
         try:
             description = load_runbook(file.path).description.strip().splitlines()
             summary, valid = (description[0] if description else ""), True
@@ -72,7 +75,7 @@ def list_command(ctx: typer.Context) -> None:
         models.RunbookList(items=rows),
         columns,
         rows,
-        empty="No runbooks found (searched ./runbooks, the user's and the shipped ones).",
+        empty="No runbooks found (searched --runbook-dir, the user's and the shipped ones).",
     )
 
 
@@ -83,7 +86,7 @@ def show_command(
 ) -> None:
     """Show a runbook's parameters and steps: what each uses, with what, and if it mutates."""
     from glmctl.cli._output import require_output
-    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.render.output import is_document, write_document
     from glmctl.runbook.loader import load_runbook
     from glmctl.runbook.locate import find_runbook
@@ -91,7 +94,10 @@ def show_command(
 
     run_ctx = run_context(ctx)
     require_output(run_ctx, "runbook show")
-    loaded = load_runbook(find_runbook(runbook), profile=load_profile(run_ctx, reads_cluster=False))
+    profile = load_profile(run_ctx, reads_cluster=False)
+    loaded = load_runbook(
+        find_runbook(runbook, runbook_search_path(run_ctx, profile)), profile=profile
+    )
     registry = default_registry()
     if is_document(run_ctx.options.output):
         from glmctl.contract.build import runbook as runbook_document
@@ -115,7 +121,7 @@ def validate_command(
     -o json|yaml prints one RunbookValidation document with every problem instead.
     """
     from glmctl.cli._output import require_output
-    from glmctl.cli._runbook_runner import load_profile
+    from glmctl.cli._runbook_runner import load_profile, runbook_search_path
     from glmctl.cli.main import report_error
     from glmctl.contract import models
     from glmctl.errors import UsageError
@@ -127,11 +133,12 @@ def validate_command(
     require_output(run_ctx, "runbook validate")
     as_document = is_document(run_ctx.options.output)
     profile = load_profile(run_ctx, reads_cluster=False)
-    targets = runbooks or [str(f.path) for f in list_runbooks() if not f.shadowed]
+    path = runbook_search_path(run_ctx, profile)
+    targets = runbooks or [str(f.path) for f in list_runbooks(path) if not f.shadowed]
     checks: list[models.RunbookCheck] = []
     for target in targets:
         try:
-            loaded = load_runbook(find_runbook(target), profile=profile)
+            loaded = load_runbook(find_runbook(target, path), profile=profile)
         except UsageError as error:
             checks.append(
                 models.RunbookCheck(

@@ -216,12 +216,13 @@ def _refuse_to_overwrite(path: Path) -> None:
     """A kubeconfig that is not a simulator's may hold real credentials: never replace it."""
     if not path.exists():
         return
-    import yaml
+    from glmctl.errors import GlmctlError
+    from glmctl.safeyaml import read_text, safe_load
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = safe_load(read_text(path), str(path)) or {}
         contexts = {entry.get("name") for entry in document.get("contexts") or []}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+    except (GlmctlError, AttributeError, TypeError):
         contexts = set()
     from glmctl.sim.kubeconfig import CONTEXT
 

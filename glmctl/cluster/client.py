@@ -53,6 +53,7 @@ from glmctl.errors import (
     CrdNotInstalled,
     Forbidden,
     NotFound,
+    ServerFailed,
     TimedOut,
     Unauthorized,
 )
@@ -271,7 +272,7 @@ class Cluster:
     def _open_client(self) -> None:
         """(Re)build the ``ApiClient`` from freshly loaded credentials."""
         api_client_class = lazy_module("kubernetes.client.api_client").ApiClient
-        configuration = self._source.configuration()
+        configuration = self._source.configuration(timeout=self.remaining())
         configuration.retries = False  # the retry policy lives in _send, nowhere else
         configuration.debug = False  # debug logging prints tokens and bodies
         old, self._api_client = self._api_client, api_client_class(configuration)
@@ -978,7 +979,7 @@ class Cluster:
                 reason=reason or "Expired",
             )
         if code == 429:
-            return ApiError(
+            return ServerFailed(
                 f"the API server at {self.server} is throttling requests (429) and kept "
                 f"doing so for {self._retry.attempts} attempts.",
                 hint="Wait a little and run again.",
@@ -986,7 +987,7 @@ class Cluster:
                 reason=reason or "TooManyRequests",
             )
         sentence = message or f"HTTP {code}"
-        return ApiError(
+        return (ServerFailed if code >= 500 else ApiError)(
             f"{target.verb} {target.describe()} failed: {sentence} ({code} {reason}).".replace(
                 " )", ")"
             ),

@@ -36,14 +36,20 @@ class CredentialSource:
     server: str
     in_cluster: bool = False
     merged: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    files: tuple[tuple[Path, dict[str, Any]], ...] = field(default=(), compare=False, repr=False)
 
-    def configuration(self) -> Any:
+    def configuration(self, *, timeout: float | None = None) -> Any:
         """A new ``kubernetes.client.Configuration`` with credentials loaded now.
 
         Loading runs exec plugins and reads token files, so calling this again after a 401
-        picks up refreshed credentials.
+        picks up refreshed credentials. glmctl runs the exec plugin itself (the client
+        library waits for it forever and only logs its failures): within ``timeout``
+        seconds (what is left of ``--timeout``), killed after, its failures one sentence.
         """
         config = lazy_module("kubernetes.client").Configuration()
+        loader_dict = self.merged
+        if not self.in_cluster and self.files:
+            loader_dict = _as_loader_dict(self._with_exec_credential(timeout), list(self.files))
         try:
             if self.in_cluster:
                 lazy_module("kubernetes.config.incluster_config").InClusterConfigLoader(
@@ -52,14 +58,114 @@ class CredentialSource:
                 ).load_and_set(config)
             else:
                 lazy_module("kubernetes.config.kube_config").KubeConfigLoader(
-                    config_dict=self.merged, active_context=self.context, config_base_path=None
+                    config_dict=loader_dict, active_context=self.context, config_base_path=None
                 ).load_and_set(config)
-        except Exception as error:  # ConfigException, exec plugin failures, bad files
+        except Exception as error:  # ConfigException, bad files
             raise KubeconfigError(
                 f"could not load credentials for context {self.context!r}: {error}",
                 hint="Check the kubeconfig's user entry (exec plugin, token or certificate).",
             ) from error
         return config
+
+    def _with_exec_credential(self, timeout: float | None) -> dict[str, Any]:
+        """The merged kubeconfig with this context's user's ``exec`` replaced by what the
+        plugin printed (a token, or a client certificate and key)."""
+        merged = _merge(list(self.files))
+        for index, item in enumerate(merged["users"]):
+            if item.get("name") != self.user or not isinstance(item.get("user"), dict):
+                continue
+            spec = item["user"].get("exec")
+            if spec is None:
+                break
+            owner = merged["_owners"][("users", self.user)]
+            user = {k: v for k, v in item["user"].items() if k != "exec"}
+            user.update(run_exec_plugin(spec, user=self.user, base=owner.parent, timeout=timeout))
+            merged["users"][index] = {**item, "user": user}
+            break
+        return merged
+
+
+EXEC_DEFAULT_TIMEOUT = 120.0
+"""Seconds an exec credential plugin may take when ``--timeout`` is not given."""
+
+
+def run_exec_plugin(spec: Any, *, user: str, base: Path, timeout: float | None) -> dict[str, str]:
+    """Run a kubeconfig ``exec`` credential plugin; its credential as kubeconfig user fields.
+
+    Every failure is a KubeconfigError (exit 3) naming the plugin, with what it wrote on
+    stderr as the hint; running past ``timeout`` kills it (ProgramTimedOut, exit 4).
+    """
+    import base64
+    import json
+
+    from glmctl.execs import ProgramTimedOut, run_tool
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("command"), str):
+        raise KubeconfigError(f"the exec credential plugin of user {user!r} names no command.")
+    command = spec["command"]
+    if "/" in command and not Path(command).is_absolute():
+        command = str(base / command)  # kubectl: relative to the kubeconfig's directory
+    args = [str(arg) for arg in spec.get("args") or [] if isinstance(arg, str | int | float)]
+    env = dict(os.environ)
+    for item in spec.get("env") or []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            env[item["name"]] = str(item.get("value", ""))
+    api_version = str(spec.get("apiVersion", "client.authentication.k8s.io/v1"))
+    info = {"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
+    named = f"the exec credential plugin {spec['command']!r} of user {user!r}"
+    budget = EXEC_DEFAULT_TIMEOUT if timeout is None else max(timeout, 0.1)
+    try:
+        result = run_tool(command, *args, timeout=budget, env=env, cwd=base)
+    except ProgramTimedOut as error:
+        raise ProgramTimedOut(
+            f"{named} did not answer within {budget:g} seconds; it was stopped.",
+            hint=_stderr_hint(error.stderr) or "Run it by hand to see where it waits.",
+        ) from None
+    if result.exit_code == 127 and result.stderr.endswith("command not found"):
+        install = spec.get("installHint")
+        raise KubeconfigError(
+            f"{named} is not installed (not found on PATH).",
+            hint=str(install).strip() if isinstance(install, str) and install.strip() else None,
+        )
+    if not result.ok:
+        raise KubeconfigError(
+            f"{named} failed with exit code {result.exit_code}.",
+            hint=_stderr_hint(result.stderr),
+        )
+    try:
+        answer = json.loads(result.stdout)
+        status = answer["status"]
+        if not isinstance(status, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise KubeconfigError(
+            f"{named} did not print an ExecCredential (JSON with a status).",
+            hint=_stderr_hint(result.stderr),
+        ) from None
+    token = status.get("token")
+    if isinstance(token, str) and token:
+        return {"token": token}
+    cert, key = status.get("clientCertificateData"), status.get("clientKeyData")
+    if isinstance(cert, str) and isinstance(key, str):
+        return {
+            "client-certificate-data": base64.b64encode(cert.encode()).decode(),
+            "client-key-data": base64.b64encode(key.encode()).decode(),
+        }
+    raise KubeconfigError(
+        f"{named} printed an ExecCredential with neither a token nor a client certificate.",
+        hint=_stderr_hint(result.stderr),
+    )
+
+
+def _stderr_hint(stderr: str) -> str | None:
+    """What the plugin wrote on stderr, as one line (the last 300 characters)."""
+    from glmctl.sanitize import escape_text
+
+    text = " ".join(stderr.split())
+    if not text:
+        return None
+    return "the plugin said: " + escape_text(text[-300:])
 
 
 def lazy_module(name: str) -> Any:
@@ -121,23 +227,73 @@ def _default_path(home: Path | None) -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    yaml = lazy_module("yaml")
+    from glmctl.safeyaml import read_text, safe_load
+
+    label = f"kubeconfig {path}"
+    text = read_text(path, label, error=KubeconfigError)
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KubeconfigError(f"cannot read kubeconfig {path}: {error.strerror}.") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise KubeconfigError(
-            f"kubeconfig {path}{where} is not valid YAML.",
-            hint="Fix the file, or point --kubeconfig at another one.",
-        ) from error
+        loaded = safe_load(text, label, error=KubeconfigError)
+    except KubeconfigError as error:
+        error.hint = error.hint or "Fix the file, or point --kubeconfig at another one."
+        raise
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise KubeconfigError(f"kubeconfig {path} is not a YAML mapping.")
+    _check_shape(path, loaded)
     return loaded
+
+
+_ENTRY_BODY = {"clusters": "cluster", "contexts": "context", "users": "user"}
+
+
+def _check_shape(path: Path, config: dict[str, Any]) -> None:
+    """The parts of a kubeconfig glmctl reads have the types kubectl expects, or one sentence."""
+    hint = "Fix the file (`kubectl config view` shows how kubectl reads it)."
+    current = config.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise KubeconfigError(f"kubeconfig {path}: current-context is not a string.", hint=hint)
+    for section, body in _ENTRY_BODY.items():
+        entries = config.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise KubeconfigError(
+                f"kubeconfig {path}: {section} is a {_kind(entries)}, not a list.", hint=hint
+            )
+        for index, item in enumerate(entries):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise KubeconfigError(
+                    f"kubeconfig {path}: {section}[{index}] is not a mapping with a name.",
+                    hint=hint,
+                )
+            value = item.get(body)
+            if value is not None and not isinstance(value, dict):
+                raise KubeconfigError(
+                    f"kubeconfig {path}: {section}[{index}].{body} is a {_kind(value)}, "
+                    "not a mapping.",
+                    hint=hint,
+                )
+            for key, field_value in (value or {}).items():
+                if key in _STRING_FIELDS and not isinstance(field_value, str | None):
+                    raise KubeconfigError(
+                        f"kubeconfig {path}: {section}[{index}].{body}.{key} is a "
+                        f"{_kind(field_value)}, not a string.",
+                        hint=hint,
+                    )
+
+
+_STRING_FIELDS = frozenset(
+    {"server", "cluster", "user", "namespace", "token", "tokenFile", "certificate-authority"}
+    | {"certificate-authority-data", "client-certificate", "client-certificate-data"}
+    | {"client-key", "client-key-data", "username", "password", "proxy-url", "tls-server-name"}
+)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _from_files(files: list[tuple[Path, dict[str, Any]]], context: str | None) -> CredentialSource:
@@ -179,6 +335,7 @@ def _from_files(files: list[tuple[Path, dict[str, Any]]], context: str | None) -
         user=str(entry.get("user", "")),
         server=server.rstrip("/"),
         merged=_as_loader_dict(merged, files),
+        files=tuple(files),
     )
 
 

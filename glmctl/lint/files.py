@@ -19,13 +19,30 @@ log = logging.getLogger(__name__)
 
 
 def _walk_disk(root: Path) -> list[str]:
+    """Every file below ``root``, and every symlink to a directory (not followed)."""
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = [name for name in dirnames if name != ".git"]
         rel = os.path.relpath(directory, root)
-        for name in filenames:
+        links = [name for name in dirnames if os.path.islink(os.path.join(directory, name))]
+        for name in [*filenames, *links]:
             found.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
     return found
+
+
+def _escaping_links(root: Path, names: list[str]) -> dict[str, str]:
+    """The listed names that are symlinks resolving outside ``root``: rel → target.
+
+    Flux refuses such links, and lint must not read through one (``/etc/passwd``)."""
+    base = f"{root}{os.sep}"
+    prefix = f"{root}{os.sep}"
+    escaping: dict[str, str] = {}
+    for name in names:
+        if os.path.islink(base + name):
+            target = os.path.realpath(base + name)
+            if target != str(root) and not target.startswith(prefix):
+                escaping[name] = target
+    return escaping
 
 
 @dataclass
@@ -40,6 +57,8 @@ class RepoFiles:
     _text: dict[str, str] = field(default_factory=dict)
     _parsed: dict[str, Parsed] = field(default_factory=dict)
     reads: int = 0
+    escaping: dict[str, str] = field(default_factory=dict)
+    """Symlinks that point outside the repository: never read, reported by a rule."""
 
     @classmethod
     def scan(cls, root: Path) -> RepoFiles:
@@ -49,7 +68,10 @@ class RepoFiles:
         in_git = listing is not None
         names = listing if listing is not None else _walk_disk(root)
         base = f"{root}{os.sep}"
-        files = frozenset(name for name in names if os.path.isfile(base + name))
+        escaping = _escaping_links(root, names)
+        files = frozenset(
+            name for name in names if name not in escaping and os.path.isfile(base + name)
+        )
         directories = {""}
         by_dir: dict[str, list[str]] = {}
         for name in sorted(files):
@@ -58,7 +80,7 @@ class RepoFiles:
             while folder and folder not in directories:
                 directories.add(folder)
                 folder = parent_dir(folder)
-        return cls(root, files, frozenset(directories), in_git, by_dir)
+        return cls(root, files, frozenset(directories), in_git, by_dir, escaping=escaping)
 
     def is_file(self, rel: str) -> bool:
         return rel in self.files
@@ -67,7 +89,11 @@ class RepoFiles:
         return rel in self.directories
 
     def on_disk(self, rel: str) -> bool:
-        """Exists here, whether or not git would commit it."""
+        """Exists here, whether or not git would commit it (a link leaving the repo does not)."""
+        if self.escaping and any(
+            rel == link or rel.startswith(f"{link}/") for link in self.escaping
+        ):
+            return False
         return (self.root / rel).exists()
 
     def text(self, rel: str) -> str:

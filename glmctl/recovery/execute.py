@@ -352,6 +352,8 @@ def _edit_file(item: PlanItem, entry: JournalEntry, edit: FileEdit) -> ItemOutco
     from glmctl.repo.kustomize_edit import read_exact
 
     path = Path(str((item.patch or {})["path"]))
+    if path.is_symlink():  # the plan resolved every link; one now is a swap since then
+        raise CheckFailed(f"{path} became a symlink after the plan was made; not written.")
     before = read_exact(path)
     result = edit(before)
     if not result.modified:

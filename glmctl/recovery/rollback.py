@@ -18,6 +18,7 @@ restored to what the journal recorded before the suspend.
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from glmctl.cluster import flux, resources
 from glmctl.errors import ConfigError, NotFound, UsageError
+from glmctl.paths import inside_repo
 from glmctl.plan import Plan, PlanItem, dependency_order, object_item
 from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
 
@@ -120,12 +122,11 @@ def _job_files(profile: Profile, repo: Path, skip_missing: bool) -> tuple[list[s
     A file that does not exist stops everything (before any change) unless
     ``skip_missing``: Flux would fail to build a kustomization naming it.
     """
-    kustomization = repo / profile.repo.outpost_kustomization
-    directory = kustomization.parent
+    directory = posixpath.dirname(profile.repo.outpost_kustomization)
     entries: list[str] = []
     notes: list[str] = []
     for job in profile.jobs.replaced:
-        path = directory / job.file
+        path = inside_repo(repo, posixpath.join(directory, job.file), what="job file")
         if path.is_file():
             entries.append(job.file)
             continue
@@ -156,7 +157,7 @@ class _FileEdits:
 
     def add(self, item_id: str, relative: str, edit: FileEdit, what: str) -> None:
         """Plan ``edit`` of ``relative``: read it now, show what would change, keep the edit."""
-        path = self.repo / relative
+        path = inside_repo(self.repo, relative)
         before = _read(path)
         result = edit(before)
         self.items.append(_file_item(item_id, self.repo, relative, before, result, what))
@@ -177,7 +178,7 @@ def _file_item(
         name=relative,
         detail=f"{what}: " + (", ".join(done) if done else "already so"),
         state="todo" if result.modified else "already",
-        patch={"path": str(repo / relative)},
+        patch={"path": str(inside_repo(repo, relative))},
     )
 
 
@@ -319,7 +320,7 @@ def _file_record(records: list[BeforeRecord], path: Path) -> Obj | None:
         if (
             obj.get("apiVersion") == FILE_RECORD_API_VERSION
             and obj.get("kind") == "File"
-            and Path(str((obj.get("metadata") or {}).get("name"))) == path
+            and Path(os.path.realpath(str((obj.get("metadata") or {}).get("name")))) == path
         ):
             return obj
     return None
@@ -437,11 +438,13 @@ def plan_undo(
     def comment_out(text: str) -> EditResult:
         return disable_resources(text, entries, label=relative)
 
-    undo = undo_file_edit(_file_record(records, options.repo / relative), comment_out, relative)
+    undo = undo_file_edit(
+        _file_record(records, inside_repo(options.repo, relative)), comment_out, relative
+    )
     changes.add("disable-jobs", relative, undo, "disable replaced jobs again")
 
     flux_file = profile.repo.outpost_flux_kustomization
-    flux_record = _file_record(records, options.repo / flux_file)
+    flux_record = _file_record(records, inside_repo(options.repo, flux_file))
     if options.health_checks or flux_record is not None:
         checks = _health_checks(profile, entries)
 
@@ -489,8 +492,9 @@ def git_diff(repo: Path, files: tuple[Path, ...]) -> str | None:
     return result.stdout if result.ok else None
 
 
-def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str:
-    """Commit exactly ``files`` with ``message`` (never pushes); returns the short hash."""
+def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str | None:
+    """Commit exactly ``files`` with ``message`` (never pushes); returns the short hash, or
+    None when there is nothing to commit (the files already match the last commit)."""
     from glmctl.errors import CheckFailed
     from glmctl.execs import run_tool
 
@@ -498,6 +502,9 @@ def git_commit(repo: Path, files: tuple[Path, ...], message: str) -> str:
     added = run_tool("git", "-C", str(repo), "add", "--", *paths)
     if not added.ok:
         raise CheckFailed(f"git add failed: {added.stderr.strip()}", hint="Commit by hand.")
+    staged = run_tool("git", "-C", str(repo), "diff", "--cached", "--quiet", "--", *paths)
+    if staged.exit_code == 0:
+        return None
     committed = run_tool("git", "-C", str(repo), "commit", "-m", message, "--", *paths)
     if not committed.ok:
         detail = (committed.stderr or committed.stdout).strip().splitlines()

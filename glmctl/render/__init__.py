@@ -34,14 +34,16 @@ def render_report(result: RunbookResult, output: OutputFormat) -> str:
         from glmctl.render.output import document_text
 
         return document_text(runbook_report(result), output)
+    from glmctl.sanitize import escape_text  # JSON and YAML stay exact; people read the others
+
     if output is OutputFormat.JUNIT:
         from glmctl.render.junit import render_junit
 
-        return render_junit(result)
+        return escape_text(render_junit(result))
     if output is OutputFormat.MARKDOWN:
         from glmctl.render.markdown import render_markdown
 
-        return render_markdown(result)
+        return escape_text(render_markdown(result))
     raise ValueError(f"no report renderer for -o {output.value}")
 
 

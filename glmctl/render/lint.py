@@ -45,7 +45,9 @@ def render(report: LintReport, output: OutputFormat, terminal: Terminal) -> None
         OutputFormat.SARIF: to_sarif,
         OutputFormat.GITHUB: to_github,
     }
-    text = writers[output](report)
+    from glmctl.sanitize import escape_text  # JSON and YAML stay exact; people read these
+
+    text = escape_text(writers[output](report))
     terminal.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 
@@ -240,7 +242,7 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": _uri(finding.file), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": max(finding.line, 1), "startColumn": finding.column},
                 }
             }
@@ -260,7 +262,16 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
 
 
 def to_sarif(report: LintReport) -> str:
-    return json.dumps(sarif_log(report), indent=2)
+    from glmctl.sanitize import escape_tree
+
+    return json.dumps(escape_tree(sarif_log(report)), indent=2)
+
+
+def _uri(path: str) -> str:
+    """A repository path as a SARIF relative URI reference: percent-encoded (RFC 3986)."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
 
 
 # -- github --------------------------------------------------------------------------------

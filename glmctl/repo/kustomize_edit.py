@@ -227,8 +227,13 @@ def _load(text: str, label: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from glmctl.safeyaml import check_yaml, depth_error
+
+    check_yaml(text, label)  # a repository file is untrusted input like any other
     try:
         return YAML(typ="rt").load(text)
+    except RecursionError:
+        raise depth_error(label) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{label}:{mark.line + 1}" if mark else label
@@ -700,8 +705,14 @@ def _pick_kustomization(lines: _Lines, name: str | None, label: str) -> Commente
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from glmctl.safeyaml import check_yaml, depth_error
+
+    text = lines.join()
+    check_yaml(text, label)
     try:
-        documents = list(YAML(typ="rt").load_all(lines.join()))
+        documents = list(YAML(typ="rt").load_all(text))
+    except RecursionError:
+        raise depth_error(label) from None
     except YAMLError as error:
         raise ConfigError(f"{label}: not valid YAML: {error}; nothing was changed.") from None
     candidates = [

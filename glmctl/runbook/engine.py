@@ -38,6 +38,7 @@ from glmctl.errors import (
     ClusterUnreachable,
     GlmctlError,
     KubeconfigError,
+    ServerFailed,
     TimedOut,
     Unauthorized,
 )
@@ -73,8 +74,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("glmctl.runbook")
 
-STOPPING_ERRORS = (ClusterUnreachable, KubeconfigError, Unauthorized)
-"""Errors after which no further step can succeed: the run stops (exit 3)."""
+STOPPING_ERRORS = (ClusterUnreachable, KubeconfigError, Unauthorized, ServerFailed)
+"""Errors after which no further step can succeed: the run stops (exit 3). 5xx/429 after
+every retry means the API server cannot answer now; steps that can do without a read
+catch it themselves. A 403 is not one: the other steps may be allowed (exit 1)."""
 
 MAX_WAIT_SLICE = 0.5
 """Longest the engine blocks at once, so Ctrl-C is seen promptly on every platform."""
@@ -584,6 +587,8 @@ def _stop_reason(error: GlmctlError) -> str:
         return f"the cluster refused the credentials: {error.message}"
     if isinstance(error, KubeconfigError):
         return f"the kubeconfig cannot be used: {error.message}"
+    if isinstance(error, ServerFailed):
+        return f"the API server keeps failing: {error.message}"
     return f"the cluster is unreachable: {error.message}"
 
 

@@ -105,15 +105,15 @@ def load_runbook(
     ``profile`` (a pydantic model or a mapping) is used to check ``profile.`` references;
     None skips those checks (``runbook validate`` without a profile).
     """
+    from glmctl.safeyaml import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"runbook {path} is not UTF-8 text") from None
-    except OSError as error:
-        raise UsageError(
-            f"cannot read runbook {path}: {error.strerror or error}",
-            hint="Check the path; `glmctl runbook list` shows the runbooks glmctl can find.",
-        ) from None
+        text = read_text(path, f"runbook {path}", error=UsageError)
+    except UsageError as error:
+        error.hint = error.hint or (
+            "Check the path; `glmctl runbook list` shows the runbooks glmctl can find."
+        )
+        raise
     return parse_runbook(text, str(path), registry=registry, profile=profile)
 
 
@@ -163,8 +163,16 @@ class _Checker:
         from ruamel.yaml import YAML
         from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+        from glmctl.safeyaml import depth_error, find_problem
+
+        refused = find_problem(text)
+        if refused is not None:
+            found = Problem(refused.line, refused.column, refused.message, refused.hint)
+            raise RunbookError(self.source, [found])
         try:
             data = YAML(typ="rt").load(text)
+        except RecursionError:
+            raise depth_error(self.source) from None
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

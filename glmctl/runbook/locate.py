@@ -1,18 +1,24 @@
-"""Where runbooks are found, by name: the project's, the user's, then glmctl's own.
+"""Where runbooks are found, by name: those asked for, the user's, then glmctl's own.
 
 Search order (the first runbook of a name wins, so an operator can override a shipped
 runbook by copying it):
 
-1. ``./runbooks/`` in the current directory (a project's own runbooks);
+1. the directories asked for: ``--runbook-dir DIR``, then the profile's ``runbooks.dir``;
 2. ``$XDG_CONFIG_HOME/glmctl/runbooks/`` (``~/.config/glmctl/runbooks/`` on Linux);
 3. the runbooks shipped with glmctl: ``glmctl/_runbooks`` inside an installed wheel, or the
    repository's top-level ``runbooks/`` in an editable install or a source checkout.
+
+``./runbooks/`` in the working directory is *not* searched: a commit to the repository an
+operator stands in must not silently replace the shipped checks (a one-step "verify" that
+always passes). When a runbook that is not the shipped one runs, the command names its
+file (:func:`override_note`).
 
 A runbook's name is its file name without ``.yaml``/``.yml``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,11 +56,14 @@ def user_runbooks_dir() -> Path:
     return user_config_path("glmctl") / "runbooks"
 
 
-def search_path(cwd: Path | None = None) -> list[tuple[str, Path]]:
-    """(origin, directory) pairs in the order names are looked up; missing ones included."""
+def search_path(asked: Sequence[Path] = ()) -> list[tuple[str, Path]]:
+    """(origin, directory) pairs in the order names are looked up; missing ones included.
+
+    ``asked`` are the directories the operator named (``--runbook-dir``, ``runbooks.dir``).
+    """
     shipped = shipped_runbooks_dir()
     candidates = [
-        ("project", (cwd or Path.cwd()) / "runbooks"),
+        *(("asked", directory) for directory in asked),
         ("user", user_runbooks_dir()),
     ]
     found: list[tuple[str, Path]] = []
@@ -108,6 +117,14 @@ def find_runbook(name_or_path: str, path: list[tuple[str, Path]] | None = None) 
         f"no runbook named {name_or_path}{suggestion}",
         hint="`glmctl runbook list` shows the runbooks glmctl can find, and where.",
     )
+
+
+def override_note(path: Path) -> str | None:
+    """A sentence naming ``path`` when it is not one of the shipped runbooks, else None."""
+    shipped = shipped_runbooks_dir()
+    if shipped is not None and _same(path.parent, shipped):
+        return None
+    return f"running runbook {path.stem} from {path.absolute()}, not the one shipped with glmctl."
 
 
 def _same(one: Path, other: Path) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from glmctl.errors import ConfigError, UsageError
+from glmctl.safeyaml import check_yaml, depth_error, read_text
 from glmctl.sim.contracts import Obj, Scenario
 from glmctl.sim.helm_storage import derive_release_secrets
 
@@ -179,10 +180,14 @@ def validate_object(obj: Obj, where: str) -> None:
     missing = [key for key in ("apiVersion", "kind", "metadata") if not obj.get(key)]
     if missing:
         raise ConfigError(f"{where}: manifest lacks {', '.join(missing)}.")
+    if not isinstance(obj["apiVersion"], str) or not isinstance(obj["kind"], str):
+        raise ConfigError(f"{where}: a manifest's apiVersion and kind are strings.")
     meta = obj["metadata"]
-    if not isinstance(meta, dict) or not meta.get("name"):
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise ConfigError(f"{where}: manifest {obj['kind']} has no metadata.name.")
     namespaced = obj["kind"] not in CLUSTER_SCOPED_KINDS
+    if meta.get("namespace") is not None and not isinstance(meta["namespace"], str):
+        raise ConfigError(f"{where}: {obj['kind']} {meta['name']}: metadata.namespace is text.")
     if namespaced and not meta.get("namespace"):
         raise ConfigError(f"{where}: {obj['kind']} {meta['name']} needs metadata.namespace.")
     if not namespaced and meta.get("namespace"):
@@ -204,6 +209,7 @@ def _load_parts(name_or_path: str, now: datetime, seen: tuple[str, ...]) -> _Par
         chain = " -> ".join((*seen, name_or_path))
         raise ConfigError(f"scenario base chain loops: {chain}.")
     header, manifests, where = _read_file(name_or_path, now)
+    _check_header(header, where)
     unknown = sorted(set(header) - HEADER_KEYS)
     if unknown:
         raise ConfigError(
@@ -232,6 +238,32 @@ def _load_parts(name_or_path: str, now: datetime, seen: tuple[str, ...]) -> _Par
     parts.logs = {**parts.logs, **(header.get("logs") or {})}
     parts.behaviours = _deep_merge(parts.behaviours, header.get("behaviours") or {})
     return parts
+
+
+_HEADER_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str, int, float),
+    "description": (str, int, float),
+    "base": (str,),
+    "remove": (list,),
+    "pending": (list,),
+    "behaviours": (dict,),
+    "logs": (dict,),
+}
+
+
+def _check_header(header: dict[Any, Any], where: str) -> None:
+    """The header's values have the shapes the loader reads, or one sentence (exit 2)."""
+    for key in header:
+        if not isinstance(key, str):
+            raise ConfigError(f"{where}: header keys are words, not {key!r}.")
+    for key, kinds in _HEADER_TYPES.items():
+        value = header.get(key)
+        if value is not None and not isinstance(value, kinds):
+            wanted = " or ".join(kind.__name__ for kind in kinds)
+            raise ConfigError(f"{where}: header {key} must be a {wanted}.")
+    for pod, text in (header.get("logs") or {}).items():
+        if not isinstance(pod, str) or not isinstance(text, str):
+            raise ConfigError(f"{where}: logs maps namespace/pod to text, not {pod!r}.")
 
 
 def _take(objects: list[Obj], ref: ObjectRef, where: str, what: str) -> tuple[list[Obj], list[Obj]]:
@@ -274,6 +306,10 @@ def _shipped_files() -> dict[str, Any]:
     }
 
 
+SCENARIO_MAX_BYTES = 256 * 1024 * 1024
+"""Scenario files copy whole clusters, so they may be larger than other YAML inputs."""
+
+
 def _locate(name_or_path: str) -> tuple[str, str]:
     """The text of a scenario and a label for messages; unknown names are usage errors."""
     shipped = _shipped_files()
@@ -282,12 +318,10 @@ def _locate(name_or_path: str) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix in {".yaml", ".yml"} or "/" in name_or_path:
         try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except OSError as error:
-            raise ConfigError(
-                f"cannot read scenario file {path}: {error.strerror}.",
-                hint="Check the path, or name a shipped scenario (glmctl sim scenarios).",
-            ) from error
+            return read_text(path, str(path), max_bytes=SCENARIO_MAX_BYTES), str(path)
+        except ConfigError as error:
+            error.hint = "Check the path, or name a shipped scenario (glmctl sim scenarios)."
+            raise
     valid = [*scenario_names(), GENERATED]
     close = difflib.get_close_matches(name_or_path, valid, n=2)
     guess = f", did you mean {' or '.join(close)}?" if close else "."
@@ -319,7 +353,7 @@ def _read_file(name_or_path: str, now: datetime) -> tuple[dict[str, Any], list[O
 def _parse_yaml(text: str, where: str) -> Iterator[Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     class _ScenarioConstructor(SafeConstructor):
         pass
@@ -335,14 +369,22 @@ def _parse_yaml(text: str, where: str) -> Iterator[Any]:
     _ScenarioConstructor.add_constructor("!ago", construct_ago)
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _ScenarioConstructor
+    check_yaml(text, where, max_bytes=SCENARIO_MAX_BYTES)
     try:
         yield from list(yaml.load_all(text))
+    except RecursionError:
+        raise depth_error(where) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(
             f"{where}{line}: invalid YAML: {error.problem or error.context}.",
             hint="Fix the YAML syntax at that line.",
+        ) from error
+    except YAMLError as error:  # the reader's complaints (a control character) carry no mark
+        raise ConfigError(
+            f"{where}: invalid YAML: {' '.join(str(error).split())}.",
+            hint="Fix the YAML syntax.",
         ) from error
 
 

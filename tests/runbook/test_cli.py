@@ -36,11 +36,16 @@ steps:
 """
 
 
+ASK_FOR_RUNBOOKS = "runbooks:\n  dir: runbooks\n"
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory with ./runbooks and an empty user config directory."""
+    """A working directory with ./runbooks (asked for by its glmctl.yaml) and an empty user
+    config directory."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "glmctl.yaml").write_text(ASK_FOR_RUNBOOKS, encoding="utf-8")
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "checks.yaml").write_text(GOOD, encoding="utf-8")
     return tmp_path
@@ -207,7 +212,7 @@ def test_list_shows_origin_and_first_description_line(
     rows = json.loads(run_cli(["runbook", "list", "-o", "json"]).stdout)["items"]
     ours = [r for r in rows if r["origin"] != "shipped"]
     assert [(r["name"], r["origin"], r["shadowed"], r["valid"]) for r in ours] == [
-        ("checks", "project", False, True),
+        ("checks", "asked", False, True),
         ("checks", "user", True, True),
         ("mine", "user", False, False),
     ]
@@ -286,7 +291,8 @@ def test_profile_from_glmctl_yaml_reaches_steps(
         "infrastructure-gitops-lifecycle-management after infrastructure-sources" in defaults.stdout
     )
     (project / "glmctl.yaml").write_text(
-        "flux:\n  lifecycle_kustomization:\n    name: glm\n    namespace: flux-system\n",
+        ASK_FOR_RUNBOOKS
+        + "flux:\n  lifecycle_kustomization:\n    name: glm\n    namespace: flux-system\n",
         encoding="utf-8",
     )
     overridden = run_cli(["runbook", "run", "profiled"])

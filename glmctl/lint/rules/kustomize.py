@@ -170,3 +170,23 @@ def _last_line(message: str) -> str:
     lines = [line for line in message.splitlines() if line.strip()]
     text = lines[-1] if lines else "no message"
     return text.removeprefix("error: ").removeprefix("Error: ")
+
+
+@rule(
+    "repo-symlink-outside",
+    E,
+    "A symlink in the repository points outside it",
+    "Flux refuses a link that leaves the repository, so whatever depends on it fails; lint "
+    "does not read through it either (it could name /etc/passwd).",
+)
+def repo_symlink_outside(ctx: LintContext) -> Iterable[Finding]:
+    for link, target in sorted(ctx.model.files.escaping.items()):
+        yield ctx.finding(
+            "repo-symlink-outside",
+            E,
+            link,
+            1,
+            f"'{link}' is a symlink to {target}, outside the repository; Flux refuses it and "
+            "lint did not read it.",
+            fix="Replace the link with the file itself, or remove it.",
+        )
