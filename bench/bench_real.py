@@ -109,12 +109,28 @@ def start_settled(scenario: Any, **options: Any) -> Any:
 
     handle = start_real_engine(scenario, **options)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        kustomizations = handle.store.list("kustomize.toolkit.fluxcd.io", "kustomizations")
-        if all(_ready(ks) for ks in kustomizations if not ks["spec"].get("suspend")):
-            break
+    while time.monotonic() < deadline and not _settled(handle.store):
         time.sleep(1.0)
     return handle
+
+
+def _settled(store: Any) -> bool:
+    """Every Kustomization applied the served revision and is Ready; every Deployment has
+    its replicas available (the kubelet ran its pods)."""
+    repo = store.get("source.toolkit.fluxcd.io", "gitrepositories", "flux-system", "flux-system")
+    revision = ((repo or {}).get("status") or {}).get("artifact", {}).get("revision")
+    for ks in store.list("kustomize.toolkit.fluxcd.io", "kustomizations"):
+        if ks["spec"].get("suspend"):
+            continue
+        applied = (ks.get("status") or {}).get("lastAppliedRevision")
+        if not _ready(ks) or (revision and applied != revision):
+            return False
+    for deployment in store.list("apps", "deployments"):
+        status = deployment.get("status") or {}
+        wanted = deployment["spec"].get("replicas", 1)
+        if status.get("availableReplicas", 0) < wanted:
+            return False
+    return True
 
 
 def main() -> int:
