@@ -96,7 +96,7 @@ def lint(
     selected = _cluster(root, cluster)
     settings = _lint_settings(run.options.config, root)
     report = lint_repository(root, settings, cluster=selected, kustomize=kustomize)
-    if report.manifests == 0:
+    if report.manifests == 0 and not report.findings:  # a file that does not parse is one
         raise UsageError(
             f"No Kubernetes objects found in {root}: nothing to lint.",
             hint="Point glmctl lint at the GitOps repository (the folder with clusters/ or "

@@ -421,8 +421,17 @@ def service_proxy(engine: Engine, ns: str) -> Observed:
         "spec": {"selector": {"app": "nothing"}, "ports": [{"port": 80}]},
     }
     engine.request("POST", f"/api/v1/namespaces/{ns}/services", svc)
-    reply = engine.request("GET", f"/api/v1/namespaces/{ns}/services/empty:80/proxy/")
-    return {"code": reply.code}
+    seen: list[int] = []
+
+    def settled() -> int | None:
+        # a real API server finds a new Service through its informer: 404 for a moment
+        seen.append(engine.request("GET", f"/api/v1/namespaces/{ns}/services/empty:80/proxy/").code)
+        return seen[-1] if seen[-1] != 404 else None
+
+    try:
+        return {"code": wait_for(settled, timeout=10, what="the Service to be known")}
+    except AssertionError:
+        return {"code": seen[-1]}
 
 
 def rollout_restart(engine: Engine, ns: str) -> Observed:

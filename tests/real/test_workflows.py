@@ -96,7 +96,7 @@ def test_redeploy_failure_then_journal_restore_alike(
         listed = json.loads(run_cli(["-o", "json", "journal", "list"]).stdout)
         entries = listed if isinstance(listed, list) else listed["items"]
         # this engine's redeploy: entries are bound to their cluster, oldest first
-        newest = [entry for entry in entries if entry["command_name"] == "redeploy"][-1]["id"]
+        newest = [entry for entry in entries if entry["command"][:1] == ["redeploy"]][-1]["id"]
         restore = run_cli(_args(engine, "journal", "restore", newest, "--yes"))
         outcomes[name] = [redeploy.exit_code, restore.exit_code]
     assert outcomes["real"] == outcomes["sim"]
