@@ -16,12 +16,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from glmctl.sim.contracts import Obj
-from glmctl.sim.store import ApiError
+from glmctl.sim.store import ApiError, event_for
 
 _TIMEOUT = 15.0
 
@@ -216,34 +215,8 @@ class ApiStore:
     def record_event(
         self, involved: Obj, reason: str, message: str, event_type: str = "Normal"
     ) -> None:
-        meta = involved.get("metadata") or {}
-        namespace = meta.get("namespace") or "default"
         moment = self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": f"{meta.get('name', 'unknown')}.{uuid.uuid4().hex[:16]}",
-                "namespace": namespace,
-            },
-            "involvedObject": {
-                "apiVersion": involved.get("apiVersion"),
-                "kind": involved.get("kind"),
-                "name": meta.get("name"),
-                "namespace": meta.get("namespace"),
-                "uid": meta.get("uid"),
-                "resourceVersion": meta.get("resourceVersion"),
-            },
-            "reason": reason,
-            "message": message,
-            "type": event_type,
-            "source": {"component": "glmctl-sim"},
-            "reportingComponent": "glmctl-sim",
-            "reportingInstance": "glmctl-sim",
-            "firstTimestamp": moment,
-            "lastTimestamp": moment,
-            "count": 1,
-        }
+        event = event_for(involved, reason, message, event_type, moment)
         self.create(event)
 
     def set_pod_log(self, namespace: str, name: str, text: str) -> None:

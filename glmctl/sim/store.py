@@ -900,32 +900,36 @@ class Store:
     def record_event(
         self, involved: Obj, reason: str, message: str, event_type: str = "Normal"
     ) -> None:
-        meta = involved.get("metadata") or {}
-        namespace = meta.get("namespace") or "default"
-        moment = timestamp(self.now())
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": f"{meta.get('name', 'unknown')}.{uuid.uuid4().hex[:16]}",
-                "namespace": namespace,
-            },
-            "involvedObject": _reference_to(involved),
-            "reason": reason,
-            "message": message,
-            "type": event_type,
-            "source": {"component": "glmctl-sim"},
-            "reportingComponent": "glmctl-sim",
-            "reportingInstance": "",
-            "firstTimestamp": moment,
-            "lastTimestamp": moment,
-            "count": 1,
-        }
+        event = event_for(involved, reason, message, event_type, timestamp(self.now()))
         self.create_object(self._resource("", "events"), event)
 
     def set_pod_log(self, namespace: str, name: str, text: str) -> None:
         with self._lock:
             self._logs[(namespace, name)] = text
+
+
+def event_for(involved: Obj, reason: str, message: str, event_type: str, moment: str) -> Obj:
+    """A core/v1 Event about ``involved``, as the simulated controllers record them (on the
+    simulator's store and, through the API, on the real engine)."""
+    meta = involved.get("metadata") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": f"{meta.get('name', 'unknown')}.{uuid.uuid4().hex[:16]}",
+            "namespace": meta.get("namespace") or "default",
+        },
+        "involvedObject": _reference_to(involved),
+        "reason": reason,
+        "message": message,
+        "type": event_type,
+        "source": {"component": "glmctl-sim"},
+        "reportingComponent": "glmctl-sim",
+        "reportingInstance": "glmctl-sim",
+        "firstTimestamp": moment,
+        "lastTimestamp": moment,
+        "count": 1,
+    }
 
 
 def _reference_to(involved: Obj) -> Obj:
