@@ -268,6 +268,22 @@ def watch_too_old(engine: Engine, ns: str) -> Observed:
     return {"code": reply.code, "event": first.get("type"), "event code": obj.get("code")}
 
 
+def list_item_types(engine: Engine, ns: str) -> Observed:
+    """Items of a built-in list carry no apiVersion/kind; a custom resource's do (glmctl's
+    redeploy crashed on the real engine when it assumed otherwise)."""
+    engine.request("POST", f"/api/v1/namespaces/{ns}/configmaps", _cm("typed", ns, {"a": "1"}))
+    builtin = (engine.request("GET", f"/api/v1/namespaces/{ns}/configmaps").body or {}).get(
+        "items"
+    ) or [{}]
+    custom = (
+        engine.request("GET", "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations").body or {}
+    ).get("items") or [{}]
+    return {
+        "configmap item kind": builtin[0].get("kind"),
+        "kustomization item kind": custom[0].get("kind"),
+    }
+
+
 def list_fault_free(engine: Engine, ns: str) -> Observed:
     reply = engine.request("GET", f"/api/v1/namespaces/{ns}/configmaps/absent")
     return {"code": reply.code, "reason": (reply.body or {}).get("reason")}
@@ -620,6 +636,12 @@ CASES: list[Case] = [
         "models with a bounded event log",
     ),
     Case("get-404", "GET configmaps/absent", list_fault_free, {"code": 404, "reason": "NotFound"}),
+    Case(
+        "list-item-types",
+        "GET configmaps (built-in) and kustomizations (CRD): the items' kind",
+        list_item_types,
+        {"configmap item kind": None, "kustomization item kind": "Kustomization"},
+    ),
     Case(
         "deploy-rs-pods",
         "kubectl create deployment web --replicas=2; Deployment owns ReplicaSet owns Pods",

@@ -124,7 +124,7 @@ class CrudMixin(HandlerBase):
                 "kind": target.rt.list_kind,
                 "apiVersion": api_version,
                 "metadata": metadata,
-                "items": [target.view(o) for o in items],
+                "items": [_list_item(target.view(o), target.rt.from_crd) for o in items],
             },
         )
 
@@ -286,3 +286,11 @@ class CrudMixin(HandlerBase):
         )
 
     # --- access reviews ------------------------------------------------------------
+
+
+def _list_item(obj: Obj, from_crd: bool) -> Obj:
+    """As a real API server lists: a built-in list's items carry no apiVersion or kind
+    (the list's kind says it); a custom resource's items, served as unstructured, do."""
+    if from_crd:
+        return obj
+    return {key: value for key, value in obj.items() if key not in ("apiVersion", "kind")}
