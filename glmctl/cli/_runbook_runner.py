@@ -68,6 +68,7 @@ def raise_if_stopped(result: RunbookResult) -> None:
     if reason is None:
         return
     where = f"runbook {result.runbook} stopped"
+    reason = reason.rstrip(".")  # the reason may be a sentence of its own
     if result.status is RunStatus.TIMED_OUT:
         raise TimedOut(
             f"{where}: {reason}.",
