@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from glmctl.errors import ConfigError
 from glmctl.lint.settings import LintSettings
@@ -446,6 +445,8 @@ def _file_leaf_lines(node: Any, prefix: str) -> Iterator[tuple[str, int]]:
     Sections are not values (their other fields keep their defaults); a list is one,
     since it replaces the default list whole, and so is each field of its items.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(node, CommentedMap):
         for key, value in node.items():
             child = f"{prefix}.{key}" if prefix else str(key)
@@ -500,6 +501,8 @@ def _config_error(error: ValidationError, document: Any, label: str) -> ConfigEr
 
 def _position(document: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
     """1-based line and column of the deepest node of ``loc`` that the file contains."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line, column = 0, 0
     node = document
     for part in loc:

@@ -225,3 +225,72 @@ def safe_load(
         raise error(f"{label}: not valid YAML: {failure}.") from None
     except (RecursionError, ValueError, OverflowError) as failure:
         raise error(f"{label}: not valid YAML: {failure}.") from None
+
+
+class NotPlainEnough(ValueError):
+    """A scalar the fast loader will not guess at: YAML 1.1 and 1.2 (and ruamel) read it
+    differently (``017``, ``0x1F``, ``1_000``, ``2024-01-01``, ``=``)."""
+
+
+_CORE_LOADER: Any = None
+_AMBIGUOUS = (
+    r"^(?:[-+]?0[0-9_box]"  # leading zeros, 0b/0o/0x
+    r"|[-+]?[0-9.][0-9.eE+-]*_"  # digit-group underscores
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"  # timestamps
+    r"|=$)"
+)
+
+
+def load_core(text: str) -> Any:
+    """One YAML document as plain data, read by libyaml under YAML 1.2's core schema —
+    the values ruamel's round-trip loader gives, at a fraction of its cost.
+
+    Only ``true``/``false`` are booleans (not 1.1's ``yes``/``on``), only ``null``/``~``/empty
+    is null, and numbers are plain decimals; a scalar whose reading differs between YAML
+    versions raises :class:`NotPlainEnough`, so the caller reads the text the slow way.
+    Call :func:`check_yaml` (or :func:`find_problem`) first. Syntax errors raise
+    ``yaml.YAMLError``.
+    """
+    import yaml
+
+    return yaml.load(text, Loader=_core_loader())  # a safe loader subclass
+
+
+def _core_loader() -> Any:
+    global _CORE_LOADER
+    if _CORE_LOADER is not None:
+        return _CORE_LOADER
+    import re
+
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class CoreLoader(base):  # type: ignore[misc]
+        """libyaml with the YAML 1.2 core schema's implicit types (see load_core)."""
+
+    CoreLoader.yaml_implicit_resolvers = {}  # none of PyYAML's YAML 1.1 ones
+
+    def refuse(loader: Any, node: Any) -> Any:
+        raise NotPlainEnough(f"{node.value!r} reads differently in YAML 1.1 and 1.2")
+
+    digits = list("-+0123456789")
+    resolvers = (
+        ("tag:glmctl:ambiguous", _AMBIGUOUS, [*digits, ".", "="]),
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", digits),
+        (
+            "tag:yaml.org,2002:float",
+            r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            [*digits, "."],
+        ),
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
+    )
+    for tag, pattern, first in resolvers:
+        CoreLoader.add_implicit_resolver(tag, re.compile(pattern), first)
+    CoreLoader.add_constructor("tag:glmctl:ambiguous", refuse)
+    CoreLoader.add_constructor("tag:yaml.org,2002:timestamp", refuse)
+    _CORE_LOADER = CoreLoader
+    return CoreLoader

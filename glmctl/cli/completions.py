@@ -22,7 +22,6 @@ from typing import Any
 
 SHELLS = {"bash": "glmctl.bash", "zsh": "_glmctl", "fish": "glmctl.fish"}
 PROG_NAME = "glmctl"
-COMPLETE_VAR = "_GLMCTL_COMPLETE"
 FILES = ":files"
 """The answer that means: let the shell complete a file name here."""
 CLUSTER_TIMEOUT_SECONDS = 1.5

@@ -64,7 +64,7 @@ def _completing() -> bool:
     """True when a completion script (``glmctl completion SHELL``) asks for candidates."""
     import os
 
-    from glmctl.cli.completions import COMPLETE_VAR
+    from glmctl.cli import COMPLETE_VAR
 
     return COMPLETE_VAR in os.environ
 

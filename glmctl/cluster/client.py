@@ -15,17 +15,17 @@ Every HTTP request goes through :meth:`Cluster._send`, which owns the whole poli
 * an optional budget for the whole connection (``Timeouts.total``, the global
   ``--timeout``, set by :meth:`Cluster.from_options`): every socket timeout is cut to
   what is left of it, and no retry starts after it ran out;
-* the client's own urllib3 ``Retry`` is switched off (``retries=False``), so the retries
-  above are the only ones: the default would re-send GET/DELETE on 429/503 by itself;
+* urllib3's own ``Retry`` is switched off (``retries=False``, in ``transport.py``), so the
+  retries above are the only ones: the default would re-send GET/DELETE on 429/503 by itself;
 * every request has a client-side connect and read timeout; a watch's read timeout is
   longer than its server-side ``timeoutSeconds`` so a dropped network ends it;
 * a 401 reloads the credentials once (exec plugins run again) and retries;
 * failures become ``glmctl.errors`` exceptions with one sentence for the operator.
 
-Responses are decoded with ``json.loads`` into dicts: the generated model classes are far
-too slow to import and to deserialize for a CLI (see issue 2). ``kubernetes`` is imported
-only when :meth:`Cluster.connect` runs, and its loggers are held at WARNING because at
-DEBUG they print bearer tokens and Secret bodies.
+Responses are decoded with ``json.loads`` into dicts: the ``kubernetes`` package's model
+classes are far too slow to import and to deserialize for a CLI (see issue 2), and the
+package itself is not used at all (``transport.py`` says why). urllib3's logger is held at
+WARNING because at DEBUG it would print request lines with Secret names and bodies.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from glmctl.cluster import resources
-from glmctl.cluster.kubeconfig import CredentialSource, lazy_module, resolve
+from glmctl.cluster.kubeconfig import CredentialSource, resolve
 from glmctl.cluster.resources import ResourceType
+from glmctl.cluster.transport import Transport
 from glmctl.errors import (
     ApiError,
     ClusterUnreachable,
@@ -211,7 +212,7 @@ class Cluster:
         self._deadline = None if timeouts.total is None else time.monotonic() + timeouts.total
         self._lock = threading.Lock()
         self._request_count = 0
-        self._api_client: Any = None
+        self._transport: Transport | None = None
         self._group_versions: dict[tuple[str, str], frozenset[str] | None] = {}
         self._version_overrides: dict[tuple[str, str], str] = {}
         self._open_client()
@@ -270,19 +271,16 @@ class Cluster:
         )
 
     def _open_client(self) -> None:
-        """(Re)build the ``ApiClient`` from freshly loaded credentials."""
-        api_client_class = lazy_module("kubernetes.client.api_client").ApiClient
-        configuration = self._source.configuration(timeout=self.remaining())
-        configuration.retries = False  # the retry policy lives in _send, nowhere else
-        configuration.debug = False  # debug logging prints tokens and bodies
-        old, self._api_client = self._api_client, api_client_class(configuration)
+        """(Re)build the transport from freshly loaded credentials."""
+        transport = Transport(self._source.credentials(timeout=self.remaining()))
+        old, self._transport = self._transport, transport
         if old is not None:
             old.close()
 
     def close(self) -> None:
         """Release pooled connections."""
-        if self._api_client is not None:
-            self._api_client.close()
+        if self._transport is not None:
+            self._transport.close()
 
     def __enter__(self) -> Cluster:
         return self
@@ -305,7 +303,7 @@ class Cluster:
     @property
     def server(self) -> str:
         """The API server URL."""
-        return str(self._api_client.configuration.host or self._source.server)
+        return self._source.server
 
     def ca_fingerprint(self) -> str | None:
         """SHA-256 (hex) of the first CA certificate this connection trusts, None without
@@ -313,13 +311,11 @@ class Cluster:
         import hashlib
         import ssl
 
-        path = self._api_client.configuration.ssl_ca_cert
-        if not path:
+        assert self._transport is not None
+        pem = self._transport.credentials.ca_pem
+        if not pem:
             return None
-        try:
-            text = Path(str(path)).read_text(encoding="ascii", errors="replace")
-        except OSError:
-            return None
+        text = pem.decode("ascii", errors="replace")
         end = "-----END CERTIFICATE-----"
         first = text.split(end, 1)[0]
         if "-----BEGIN CERTIFICATE-----" not in first:
@@ -853,23 +849,18 @@ class Cluster:
     ) -> _Response:
         import urllib3
 
-        client = self._api_client
-        url = client.configuration.host + path
+        transport = self._transport
+        assert transport is not None
+        url = self._source.server + path
         if query:
             url += "?" + urlencode(query)
-        headers = urllib3.HTTPHeaderDict()
-        headers["Accept"] = "application/json"
-        headers["User-Agent"] = "glmctl"
-        for auth in client.configuration.auth_settings().values():
-            if auth.get("in") == "header" and auth.get("value"):
-                headers[auth["key"]] = auth["value"]
+        headers: Headers = [("Accept", "application/json"), ("User-Agent", "glmctl")]
         if body is not None:
-            headers["Content-Type"] = content_type
+            headers.append(("Content-Type", content_type))
         extra = list(extra_headers or ())
         if not any(key == "Impersonate-User" for key, _ in extra):  # can_i(as_user=) wins
             extra = self._impersonation + extra
-        for key, value in extra:
-            headers.add(key, value)
+        headers.extend(extra)
         connect, read = self._timeouts.connect, read_timeout or self._timeouts.read
         remaining = self.remaining()
         if remaining is not None:
@@ -880,10 +871,9 @@ class Cluster:
             self._request_count += 1
         started = time.monotonic()
         try:
-            rest_response = client.call_api(
-                method, url, header_params=headers, body=body, _request_timeout=(connect, read)
+            raw = transport.request(
+                method, url, headers=headers, body=body, timeout=(connect, read)
             )
-            raw = rest_response.response
             if stream and 200 <= raw.status < 300:
                 payload = b""
             else:
@@ -894,12 +884,8 @@ class Cluster:
         except (urllib3.exceptions.TimeoutError, TimeoutError) as error:
             # Connect, TLS handshake or read: urllib3 calls the handshake a read timeout.
             raise _NoAnswer(error, time.monotonic() - started) from error
-        except (urllib3.exceptions.HTTPError, OSError) as error:
+        except (urllib3.exceptions.HTTPError, OSError) as error:  # TLS errors too
             raise _TransportFailed(error) from error
-        except Exception as error:  # the client wraps SSL errors in ApiException(status=0)
-            if getattr(error, "status", None) == 0:
-                raise _TransportFailed(error) from error
-            raise
         log.debug(
             "%s %s -> %s (%.0f ms)", method, path, raw.status, (time.monotonic() - started) * 1000
         )

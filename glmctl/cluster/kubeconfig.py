@@ -4,21 +4,23 @@ Order (kubectl's): ``--kubeconfig`` (that one file, which must exist); else ``$K
 as a list separated by ``os.pathsep`` whose existing files are merged (the first file to
 define a context, cluster, user or ``current-context`` wins); else ``~/.kube/config``;
 else the in-cluster service account. The result is a :class:`CredentialSource` that can
-build a fresh ``kubernetes.client.Configuration`` as often as needed: a 401 re-runs exec
-plugins by loading again.
-
-``kubernetes`` is imported inside the functions that need it, never at module level.
+load fresh :class:`~glmctl.cluster.transport.Credentials` as often as needed: a 401
+re-runs exec plugins and re-reads token files by loading again.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glmctl.cluster.transport import (
+    Credentials,
+    credentials_from_kubeconfig,
+    in_cluster_credentials,
+)
 from glmctl.errors import KubeconfigError
 
 IN_CLUSTER = "in-cluster"
@@ -35,54 +37,49 @@ class CredentialSource:
     user: str
     server: str
     in_cluster: bool = False
-    merged: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     files: tuple[tuple[Path, dict[str, Any]], ...] = field(default=(), compare=False, repr=False)
 
-    def configuration(self, *, timeout: float | None = None) -> Any:
-        """A new ``kubernetes.client.Configuration`` with credentials loaded now.
+    def credentials(self, *, timeout: float | None = None) -> Credentials:
+        """This context's credentials, loaded now.
 
         Loading runs exec plugins and reads token files, so calling this again after a 401
-        picks up refreshed credentials. glmctl runs the exec plugin itself (the client
-        library waits for it forever and only logs its failures): within ``timeout``
-        seconds (what is left of ``--timeout``), killed after, its failures one sentence.
+        picks up refreshed credentials. glmctl runs the exec plugin itself: within
+        ``timeout`` seconds (what is left of ``--timeout``), killed after, its failures
+        one sentence.
         """
-        config = lazy_module("kubernetes.client").Configuration()
-        loader_dict = self.merged
-        if not self.in_cluster and self.files:
-            loader_dict = _as_loader_dict(self._with_exec_credential(timeout), list(self.files))
-        try:
-            if self.in_cluster:
-                lazy_module("kubernetes.config.incluster_config").InClusterConfigLoader(
-                    token_filename="/var/run/secrets/kubernetes.io/serviceaccount/token",
-                    cert_filename="/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
-                ).load_and_set(config)
-            else:
-                lazy_module("kubernetes.config.kube_config").KubeConfigLoader(
-                    config_dict=loader_dict, active_context=self.context, config_base_path=None
-                ).load_and_set(config)
-        except Exception as error:  # ConfigException, bad files
-            raise KubeconfigError(
-                f"could not load credentials for context {self.context!r}: {error}",
-                hint="Check the kubeconfig's user entry (exec plugin, token or certificate).",
-            ) from error
-        return config
-
-    def _with_exec_credential(self, timeout: float | None) -> dict[str, Any]:
-        """The merged kubeconfig with this context's user's ``exec`` replaced by what the
-        plugin printed (a token, or a client certificate and key)."""
+        if self.in_cluster:
+            return in_cluster_credentials(self.server)
         merged = _merge(list(self.files))
-        for index, item in enumerate(merged["users"]):
-            if item.get("name") != self.user or not isinstance(item.get("user"), dict):
-                continue
-            spec = item["user"].get("exec")
-            if spec is None:
-                break
-            owner = merged["_owners"][("users", self.user)]
-            user = {k: v for k, v in item["user"].items() if k != "exec"}
+        owners: dict[tuple[str, str], Path] = merged["_owners"]
+        context = _entry(merged, "contexts", self.context)
+        cluster_name = str(context.get("cluster", ""))
+        cluster = _entry(merged, "clusters", cluster_name)
+        user = _entry(merged, "users", self.user)
+        if isinstance(user.get("exec"), dict):
+            owner = owners[("users", self.user)]
+            spec = user["exec"]
+            user = {k: v for k, v in user.items() if k != "exec"}
             user.update(run_exec_plugin(spec, user=self.user, base=owner.parent, timeout=timeout))
-            merged["users"][index] = {**item, "user": user}
-            break
-        return merged
+        cluster_file = owners.get(("clusters", cluster_name))
+        user_file = owners.get(("users", self.user))
+        return credentials_from_kubeconfig(
+            self.server,
+            cluster,
+            user,
+            cluster_base=cluster_file.parent if cluster_file else Path.cwd(),
+            user_base=user_file.parent if user_file else Path.cwd(),
+            user_name=self.user,
+        )
+
+
+def _entry(merged: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+    """The body of the named ``clusters``/``contexts``/``users`` entry ({} when absent)."""
+    body = _ENTRY_BODY[section]
+    for item in merged[section]:
+        if item.get("name") == name:
+            value = item.get(body)
+            return dict(value) if isinstance(value, dict) else {}
+    return {}
 
 
 EXEC_DEFAULT_TIMEOUT = 120.0
@@ -166,11 +163,6 @@ def _stderr_hint(stderr: str) -> str | None:
     if not text:
         return None
     return "the plugin said: " + escape_text(text[-300:])
-
-
-def lazy_module(name: str) -> Any:
-    """Import a module of the untyped client libraries on first use (keeps --help fast)."""
-    return importlib.import_module(name)
 
 
 def resolve(
@@ -334,7 +326,6 @@ def _from_files(files: list[tuple[Path, dict[str, Any]]], context: str | None) -
         context=chosen,
         user=str(entry.get("user", "")),
         server=server.rstrip("/"),
-        merged=_as_loader_dict(merged, files),
         files=tuple(files),
     )
 
@@ -355,24 +346,6 @@ def _merge(files: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
             merged["current-context"] = config["current-context"]
     merged["_owners"] = owners
     return merged
-
-
-def _as_loader_dict(merged: dict[str, Any], files: list[tuple[Path, dict[str, Any]]]) -> Any:
-    """The merged config as the client's loader wants it: nodes remember their file.
-
-    Relative certificate and token paths resolve against the file that defined the entry,
-    as kubectl does; the client's ``ConfigNode`` carries that path.
-    """
-    config_node = lazy_module("kubernetes.config.kube_config").ConfigNode
-    owners: dict[tuple[str, str], Path] = merged["_owners"]
-    first = str(files[0][0])
-    value: dict[str, Any] = {"current-context": merged.get("current-context", "")}
-    for section in ("clusters", "contexts", "users"):
-        value[section] = [
-            config_node(f"{section}/{item['name']}", item, str(owners[(section, item["name"])]))
-            for item in merged[section]
-        ]
-    return config_node(first, value, first)
 
 
 def _in_cluster(env: Mapping[str, str]) -> CredentialSource:

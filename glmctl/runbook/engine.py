@@ -94,7 +94,7 @@ def run_runbook(
     cluster_factory: ClusterFactory | None = None,
     repo: Path | None = None,
     on_event: Callable[[RunEvent], None] | None = None,
-    max_workers: int = 8,
+    max_workers: int = 16,
     debug: bool = False,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -9,11 +9,17 @@ unknown key, an unknown step (``uses``), a missing or wrong step parameter, an u
 not a step, a ``needs`` cycle, a mutating step not declared ``mutating: true``. Broken
 YAML is the exception: nothing after it can be trusted, so it is the only error reported.
 
-The YAML is read with ruamel's round-trip loader because it keeps the line and column of
-every key, value and list item; pydantic then checks shapes, and its error locations are
-mapped back onto those positions. A step whose shape is wrong is left out of the later
-checks, and the ids and parameter names written in the file still count as declared, so
-one mistake does not come back as a cascade of others.
+Positions come from ruamel's round-trip loader, which keeps the line and column of every
+key, value and list item; pydantic then checks shapes, and its error locations are mapped
+back onto those positions. But ruamel is slow (about 50 ms with its import, a tenth of a
+``preflight``) and a runbook that loads at all is almost always valid, so the check runs
+first on libyaml's fast reading of the same text (``safeyaml.load_core``, YAML 1.2 values
+as ruamel gives them) and only a runbook with a problem, or a scalar the two could read
+differently, is read again with ruamel to say where.
+
+A step whose shape is wrong is left out of the later checks, and the ids and parameter
+names written in the file still count as declared, so one mistake does not come back as a
+cascade of others.
 """
 
 from __future__ import annotations
@@ -125,8 +131,15 @@ def parse_runbook(
     profile: ProfileLike | None = None,
 ) -> Runbook:
     """Validate runbook YAML ``text``; ``source`` is the name used in error messages."""
-    checker = _Checker(source, registry or default_registry(), profile)
-    return checker.check(text)
+    registry = registry or default_registry()
+    try:
+        return _Checker(source, registry, profile).check(text, fast=True)
+    except _NeedPositions:
+        return _Checker(source, registry, profile).check(text, fast=False)
+
+
+class _NeedPositions(Exception):
+    """The fast pass met a problem (or a scalar it will not guess at): read with ruamel."""
 
 
 class _Checker:
@@ -145,8 +158,8 @@ class _Checker:
 
     # -- entry point ---------------------------------------------------------------------
 
-    def check(self, text: str) -> Runbook:
-        self.root = self._parse_yaml(text)
+    def check(self, text: str, *, fast: bool) -> Runbook:
+        self.root = self._parse_fast(text) if fast else self._parse_yaml(text)
         runbook = self._check_shape()
         self._check_parameters()
         self._check_unique_ids()
@@ -158,6 +171,22 @@ class _Checker:
         return runbook.model_copy(update={"source": self.source})
 
     # -- YAML and shape ------------------------------------------------------------------
+
+    def _parse_fast(self, text: str) -> dict[str, Any]:
+        """The text as plain data without positions; any doubt raises _NeedPositions."""
+        import yaml
+
+        from glmctl.safeyaml import NotPlainEnough, find_problem, load_core
+
+        if find_problem(text) is not None:
+            raise _NeedPositions
+        try:
+            data = load_core(text)
+        except (yaml.YAMLError, NotPlainEnough, RecursionError, ValueError) as error:
+            raise _NeedPositions from error
+        if not isinstance(data, dict):
+            raise _NeedPositions
+        return data
 
     def _parse_yaml(self, text: str) -> Any:
         from ruamel.yaml import YAML
@@ -552,6 +581,8 @@ def coerce_parameter(parameter: Parameter, value: Any) -> Any:
 
 def _position(root: Any, location: Location, *, at_key: bool) -> tuple[int, int]:
     """1-based line and column of ``location`` in the ruamel tree (nearest existing node)."""
+    if not hasattr(root, "lc"):  # the fast pass's plain data: positions need ruamel
+        raise _NeedPositions
     line, column = root.lc.line, root.lc.col
     node = root
     for index, part in enumerate(location):
