@@ -11,7 +11,6 @@ with ``.venv/bin/python bench/bench_help.py``.
 
 from __future__ import annotations
 
-import os
 import resource
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 
-from _timing import glmctl_command
+from _timing import child_env, glmctl_command
 
 HELP_TARGET_MS = 100.0
 PREFLIGHT_TARGET_MS = 400.0
@@ -37,7 +36,7 @@ def measure(
     argv: Sequence[str], runs: int, env: dict[str, str] | None = None
 ) -> tuple[float, float]:
     """Median wall and CPU milliseconds of ``runs`` runs of ``argv`` (after one warm-up)."""
-    merged = {**os.environ, **(env or {})}
+    merged = child_env(env)
     walls: list[float] = []
     cpus: list[float] = []
     for index in range(runs + 1):
