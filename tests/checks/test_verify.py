@@ -19,7 +19,7 @@ from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
 FAKE_VALUE = "sim-fake-value"  # what the simulator writes into every synced Secret
-VERIFY_STEPS = 11
+VERIFY_STEPS = 12
 
 
 def test_verify_passes_after_a_good_deploy(run_against: Run) -> None:

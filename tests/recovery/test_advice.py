@@ -191,6 +191,12 @@ def test_service_discovery_once_the_binding_exists_old_forbidden_lines_do_not_de
 
     assert after["status"] == "pass", after  # the 2025 "forbidden" lines are history now
     assert "Nothing wrong found" in after["summary"]
+    # and verify reads the same logs the same way: one state, one verdict
+    verified = run_cli(["-o", "json", "verify", "--kubeconfig", str(handle.kubeconfig_path)])
+    steps = {s["id"]: s for s in json.loads(verified.stdout)["steps"]}
+    assert steps["service_discovery_logs"]["status"] == "pass", steps["service_discovery_logs"]
+    assert "older error line" in steps["service_discovery_logs"]["summary"]
+    assert verified.exit_code == 0, verified.stdout
     # verify's hint finds the binding now that it is there
     assert hint_command.startswith("kubectl get clusterrolebinding -l ")
     code, out, err = kubectl(handle, *hint_command.split()[1:])
