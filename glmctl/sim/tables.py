@@ -283,6 +283,30 @@ def _event_cells(ev: Obj, now: datetime) -> list[Any]:
     ]
 
 
+def _binding_cells(binding: Obj, now: datetime) -> list[Any]:
+    """A (Cluster)RoleBinding's row as kube-apiserver prints it: the role, and with
+    ``-o wide`` its subjects by kind (service accounts as ``namespace/name``)."""
+    ref = binding.get("roleRef") or {}
+    subjects = [s for s in binding.get("subjects") or [] if isinstance(s, dict)]
+
+    def named(kind: str) -> str:
+        return ", ".join(str(s.get("name", "")) for s in subjects if s.get("kind") == kind)
+
+    accounts = ", ".join(
+        f"{s.get('namespace', '')}/{s.get('name', '')}"
+        for s in subjects
+        if s.get("kind") == "ServiceAccount"
+    )
+    return [
+        binding["metadata"]["name"],
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        age(binding["metadata"].get("creationTimestamp"), now),
+        named("User"),
+        named("Group"),
+        accounts,
+    ]
+
+
 def _col(name: str, kind: str = "string", priority: int = 0) -> PrinterColumn:
     return PrinterColumn(name, kind, "", "", priority)
 
@@ -339,6 +363,20 @@ _BUILTIN: dict[tuple[str, str], tuple[tuple[PrinterColumn, ...], Cells]] = {
             age(o["metadata"].get("creationTimestamp"), now),
         ],
     ),
+    **{
+        ("rbac.authorization.k8s.io", plural): (
+            (
+                _NAME_COLUMN,
+                _col("Role"),
+                _AGE_COLUMN,
+                _col("Users", priority=1),
+                _col("Groups", priority=1),
+                _col("ServiceAccounts", priority=1),
+            ),
+            _binding_cells,
+        )
+        for plural in ("clusterrolebindings", "rolebindings")
+    },
     ("", "events"): (
         (_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")),
         _event_cells,

@@ -284,6 +284,28 @@ def list_item_types(engine: Engine, ns: str) -> Observed:
     }
 
 
+def binding_wide_columns(engine: Engine, ns: str) -> Observed:
+    """``kubectl get rolebinding -o wide``: the columns glmctl's RBAC hint greps."""
+    done = _kubectl(
+        engine,
+        "create",
+        "rolebinding",
+        "reader",
+        "--clusterrole=view",
+        f"--serviceaccount={ns}:reader",
+        "-n",
+        ns,
+    )
+    table = _kubectl(engine, "get", "rolebinding", "reader", "-n", ns, "-o", "wide")
+    lines = table["out"].splitlines()
+    return {
+        "exit": (done["exit"], table["exit"]),
+        "columns": lines[0].split() if lines else [],
+        "role": lines[1].split()[1] if len(lines) > 1 else None,
+        "service accounts": lines[1].split()[-1].replace(ns, "NS") if len(lines) > 1 else None,
+    }
+
+
 def list_fault_free(engine: Engine, ns: str) -> Observed:
     reply = engine.request("GET", f"/api/v1/namespaces/{ns}/configmaps/absent")
     return {"code": reply.code, "reason": (reply.body or {}).get("reason")}
@@ -641,6 +663,18 @@ CASES: list[Case] = [
         "GET configmaps (built-in) and kustomizations (CRD): the items' kind",
         list_item_types,
         {"configmap item kind": None, "kustomization item kind": "Kustomization"},
+    ),
+    Case(
+        "binding-wide",
+        "kubectl create rolebinding reader --clusterrole=view --serviceaccount=NS:reader; "
+        "get -o wide",
+        binding_wide_columns,
+        {
+            "exit": (0, 0),
+            "columns": ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"],
+            "role": "ClusterRole/view",
+            "service accounts": "NS/reader",
+        },
     ),
     Case(
         "deploy-rs-pods",
