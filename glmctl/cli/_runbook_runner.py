@@ -78,9 +78,21 @@ def raise_if_stopped(result: RunbookResult) -> None:
     if result.status is RunStatus.UNREACHABLE:
         raise ClusterUnreachable(
             f"{where}: {reason}.",
-            hint="Check that the cluster is up and that the kubeconfig points at it "
+            hint=_stopping_hint(result)
+            or "Check that the cluster is up and that the kubeconfig points at it "
             "(kubectl cluster-info).",
         )
+
+
+def _stopping_hint(result: RunbookResult) -> str | None:
+    """The hint of the error that stopped the run (a missing kubeconfig says how to give
+    one; an unknown context lists the contexts), which says more than a generic one."""
+    from glmctl.steps.registry import StepStatus
+
+    for record in result.steps:
+        if record.result.status is StepStatus.ERROR and record.result.hint:
+            return record.result.hint
+    return None
 
 
 def execute_runbook(

@@ -65,3 +65,16 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
     )
     assert "kubernetes" not in out.stdout
+
+
+def test_a_runbook_stopped_by_the_kubeconfig_keeps_its_hint(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    kubeconfig = write_kubeconfig(tmp_path / "config", closed_port_url(), contexts=("dev",))
+
+    result = run_cli(["preflight", "--context", "prod", "--kubeconfig", str(kubeconfig)])
+
+    assert result.exit_code == 3
+    assert "runbook preflight stopped" in result.stderr
+    assert "hint: Pass one of them with --context." in result.stderr
+    assert "Check that the cluster is up" not in result.stderr
