@@ -151,26 +151,21 @@ def pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
 
     def ref(
         kind: str,
-        name: Any,
+        chosen: YMap,
+        name_field: str,
         key: Any,
-        optional: Any,
         line: int,
         what: str,
         key_line: int | None = None,
     ) -> Iterator[Reference]:
-        if text_of(name):
+        name = text_of(chosen.get(name_field))
+        if name:
+            optional = chosen.get("optional") is True
             yield Reference(
-                kind,
-                obj.namespace,
-                name,
-                text_of(key),
-                optional is True,
-                obj,
-                line,
-                what,
-                key_line,
+                kind, obj.namespace, name, text_of(key), optional, obj, line, what, key_line
             )
 
+    default = obj.manifest.line
     for field in ("initContainers", "containers", "ephemeralContainers"):
         for _, container in map_items(pod.get(field)):
             for i, env in map_items(container.get("env")):
@@ -179,76 +174,38 @@ def pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
                     continue
                 for kind, selector in _KEY_REFS:
                     chosen = source.get(selector)
-                    if not isinstance(chosen, YMap):
-                        continue
-                    line = line_at(
-                        container,
-                        "env",
-                        i,
-                        "valueFrom",
-                        selector,
-                        "name",
-                        default=obj.manifest.line,
-                    )
-                    key_line = chosen.line_of("key") if "key" in chosen else None
-                    yield from ref(
-                        kind,
-                        chosen.get("name"),
-                        chosen.get("key"),
-                        chosen.get("optional"),
-                        line,
-                        f"env {selector}",
-                        key_line,
-                    )
+                    if isinstance(chosen, YMap):
+                        env_at = ("env", i, "valueFrom", selector, "name")
+                        line = line_at(container, *env_at, default=default)
+                        key_line = chosen.line_of("key") if "key" in chosen else None
+                        what = f"env {selector}"
+                        yield from ref(
+                            kind, chosen, "name", chosen.get("key"), line, what, key_line
+                        )
             for i, env_from in map_items(container.get("envFrom")):
                 for kind, selector in _FROM_REFS:
                     chosen = env_from.get(selector)
                     if isinstance(chosen, YMap):
-                        line = line_at(
-                            container, "envFrom", i, selector, "name", default=obj.manifest.line
-                        )
-                        yield from ref(
-                            kind,
-                            chosen.get("name"),
-                            None,
-                            chosen.get("optional"),
-                            line,
-                            f"envFrom {selector}",
-                        )
+                        from_at = ("envFrom", i, selector, "name")
+                        line = line_at(container, *from_at, default=default)
+                        yield from ref(kind, chosen, "name", None, line, f"envFrom {selector}")
     for i, volume in map_items(pod.get("volumes")):
         for kind, field, name_field in _VOLUME_REFS:
             chosen = volume.get(field)
             if isinstance(chosen, YMap):
-                line = line_at(pod, "volumes", i, field, name_field, default=obj.manifest.line)
+                line = line_at(pod, "volumes", i, field, name_field, default=default)
                 keys = [item.get("key") for _, item in map_items(chosen.get("items"))] or [None]
                 for key in keys:
-                    yield from ref(
-                        kind, chosen.get(name_field), key, chosen.get("optional"), line, "volume"
-                    )
+                    yield from ref(kind, chosen, name_field, key, line, "volume")
         projected = volume.get("projected")
-        if isinstance(projected, YMap):
-            for j, source in map_items(projected.get("sources")):
-                for kind, field, _ in _VOLUME_REFS:
-                    chosen = source.get(field)
-                    if isinstance(chosen, YMap):
-                        line = line_at(
-                            pod,
-                            "volumes",
-                            i,
-                            "projected",
-                            "sources",
-                            j,
-                            field,
-                            default=obj.manifest.line,
-                        )
-                        yield from ref(
-                            kind,
-                            chosen.get("name"),
-                            None,
-                            chosen.get("optional"),
-                            line,
-                            "projected volume",
-                        )
+        sources = projected.get("sources") if isinstance(projected, YMap) else None
+        for j, source in map_items(sources):
+            for kind, field, _ in _VOLUME_REFS:
+                chosen = source.get(field)
+                if isinstance(chosen, YMap):
+                    source_at = ("volumes", i, "projected", "sources", j, field)
+                    line = line_at(pod, *source_at, default=default)
+                    yield from ref(kind, chosen, "name", None, line, "projected volume")
 
 
 _KEY_REFS = (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef"))
