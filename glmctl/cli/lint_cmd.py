@@ -88,10 +88,10 @@ def lint(
     ] = None,
 ) -> None:
     """Check the repository for what would fail in Flux: missing files, dependsOn names,
-    health checks, sources, Secrets, secret stores, duplicates, substitution variables;
-    with --render-charts, also what the repository's own charts render.
+    health checks, sources, Secrets, secret stores, duplicates, substitution variables.
 
-    Needs no cluster. Exit 1 when an error is found.
+    Needs no cluster. Exit 1 when an error is found. With --render-charts it also renders
+    the repository's own charts with helm and checks what they render.
 
     Silence one finding with a `# glmctl: ignore[RULE]` comment on its line (or alone on
     the line above); switch a rule off for paths, or declare Secrets created outside the

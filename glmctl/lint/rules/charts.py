@@ -120,7 +120,7 @@ def chart_reference_missing(ctx: LintContext) -> Iterable[Finding]:
 @rule(
     "chart-hook-service-account",
     E,
-    "A pre-install hook runs as a ServiceAccount the chart creates only after the hooks",
+    "A pre-install hook runs as a ServiceAccount that does not exist yet",
     "Helm runs pre-install hooks before it creates the chart's normal resources, so the "
     "hook's pod is refused (ServiceAccount not found) and the install fails. Make the "
     "ServiceAccount a pre-install hook with a lower hook-weight. Post-install, upgrade, "
