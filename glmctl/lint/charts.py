@@ -20,6 +20,7 @@ from typing import Any
 from glmctl.errors import GlmctlError, TimedOut
 from glmctl.execs import run_tool
 from glmctl.lint.context import LintContext
+from glmctl.lint.files import base_name, normalize, parent_dir
 from glmctl.lint.model import Manifest, Placed
 from glmctl.lint.rules.common import map_items, text_of
 from glmctl.lint.rules.helm import local_chart, releases
@@ -189,13 +190,37 @@ def release_values(ctx: LintContext, release: Placed) -> tuple[dict[str, Any], t
 
 
 def _config_map_value(ctx: LintContext, namespace: str | None, name: str, key: str) -> str | None:
+    """The text of ``key`` in a ConfigMap of the repository: a manifest's ``data``, or the
+    file a kustomize ``configMapGenerator`` reads for it."""
     for producer in ctx.producers.get(("ConfigMap", namespace, name), []):
         source = producer.source
         if source is None or source.kind != "ConfigMap":
             continue
+        if source.index < 0:  # generated: the loader numbers generator entries -1, -2, ...
+            text = _generated_value(ctx, source.file, -1 - source.index, key)
+            if text is not None:
+                return text
+            continue
         data = source.body.get("data")
         if isinstance(data, dict) and isinstance(data.get(key), str):
             return str(data[key])
+    return None
+
+
+def _generated_value(ctx: LintContext, kfile: str, index: int, key: str) -> str | None:
+    """``files: [key=path]`` (or ``[path]`` named ``key``) of configMapGenerator ``index``."""
+    parsed = ctx.model.files.parsed(kfile)
+    spec = parsed.documents[0].value if parsed.documents else None
+    entries = spec.get("configMapGenerator") if isinstance(spec, YMap) else None
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    files = entry.get("files") if isinstance(entry, YMap) else None
+    for item in files if isinstance(files, list) else ():
+        if not isinstance(item, str):
+            continue
+        named, _, path = item.partition("=") if "=" in item else (base_name(item), "", item)
+        rel = normalize(parent_dir(kfile), path)
+        if named == key and rel is not None and ctx.model.files.is_file(rel):
+            return ctx.model.files.text(rel)
     return None
 
 

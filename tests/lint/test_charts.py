@@ -142,6 +142,30 @@ def test_a_secret_is_never_read_into_the_values(helm: Path, tmp_path: Path) -> N
     assert all("not-a-real-token" not in f.message for f in report.findings)
 
 
+def test_values_from_a_generated_config_map_are_read(helm: Path, tmp_path: Path) -> None:
+    """site's values from a configMapGenerator file: without them its Deployment would
+    reference the chart's default ConfigMap, which does not exist."""
+    root = tmp_path / "repo"
+    shutil.copytree(CHARTS, root)
+    shared = root / "apps/shared.yaml"
+    first, _, rest = shared.read_text().partition("---\n")
+    assert "name: site-values" in first
+    shared.write_text(rest)
+    (root / "apps/site-values.yaml").write_text("settings:\n  from: shared-settings\n")
+    kustomization = root / "apps/kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text()
+        + "configMapGenerator:\n  - name: site-values\n    namespace: apps\n"
+        "    files:\n      - values.yaml=site-values.yaml\n"
+        "generatorOptions:\n  disableNameSuffixHash: true\n"
+    )
+
+    report = lint_repository(root, helm=str(helm))
+
+    assert [f for f in report.findings if str(f.object) == "HelmRelease apps/site"] == []
+    assert len(report.findings) == 7  # the planted ones, as without the generator
+
+
 def test_a_service_account_hook_created_later_is_too_late(helm: Path, tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(CHARTS, root)
