@@ -112,6 +112,8 @@ def _render(ctx: LintContext, release: Placed, chart: str) -> Rendering:
         values_file = Path(scratch) / "values.json"
         values_file.write_text(json.dumps(values), encoding="utf-8")
         args = ["template", name, str(chart_dir), "--namespace", namespace]
+        for extra in _values_files(ctx, release):
+            args += ["--values", extra]
         args += ["--values", str(values_file), *([] if tests else ["--skip-tests"])]
         try:
             result = run_tool(str(ctx.helm), *args, timeout=HELM_TIMEOUT, cwd=Path(scratch))
@@ -129,6 +131,27 @@ def _render(ctx: LintContext, release: Placed, chart: str) -> Rendering:
         return _with(rendering, error=first, incomplete=notes)
     objects = _documents(result.stdout, chart, namespace, release)
     return _with(rendering, objects=objects, incomplete=notes)
+
+
+def _values_files(ctx: LintContext, release: Placed) -> list[str]:
+    """``spec.chart.spec.valuesFiles`` (and the older ``valuesFile``): paths in the source,
+    this repository, merged before the release's values. A missing one is passed on, so
+    helm fails as the source-controller does, unless ``ignoreMissingValuesFiles``."""
+    chart = release.manifest.spec.get("chart")
+    chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
+    if not isinstance(chart_spec, YMap):
+        return []
+    listed = chart_spec.get("valuesFiles")
+    paths = [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
+    single = text_of(chart_spec.get("valuesFile"))
+    paths = [single, *paths] if single and not paths else paths
+    ignore_missing = chart_spec.get("ignoreMissingValuesFiles") is True
+    found: list[str] = []
+    for path in paths:
+        rel = normalize("", path)
+        if rel is not None and (not ignore_missing or ctx.model.files.is_file(rel)):
+            found.append(str(ctx.model.files.root / rel))
+    return found
 
 
 def helm_error(stderr: str) -> str:

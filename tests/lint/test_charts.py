@@ -166,6 +166,39 @@ def test_values_from_a_generated_config_map_are_read(helm: Path, tmp_path: Path)
     assert len(report.findings) == 7  # the planted ones, as without the generator
 
 
+@pytest.mark.parametrize(
+    ("listed", "ignore_missing", "site_findings"),
+    [
+        (["./charts/site/values-prod.yaml"], False, []),
+        (["./charts/site/values-none.yaml"], True, ["chart-reference-missing"]),
+        (["./charts/site/values-none.yaml"], False, ["chart-render-failed"]),
+    ],
+)
+def test_values_files_of_the_chart_source_come_before_the_values(
+    helm: Path, tmp_path: Path, listed: list[str], ignore_missing: bool, site_findings: list[str]
+) -> None:
+    """site without valuesFrom: values-prod.yaml must name the ConfigMap its pods read."""
+    root = tmp_path / "repo"
+    shutil.copytree(CHARTS, root)
+    (root / "charts/site/values-prod.yaml").write_text("settings:\n  from: shared-settings\n")
+    releases = root / RELEASES
+    text = releases.read_text()
+    old = "  valuesFrom:\n    - kind: ConfigMap\n      name: site-values\n"
+    assert text.count(old) == 1
+    spec = "".join(f"        - {path}\n" for path in listed)
+    more = "      ignoreMissingValuesFiles: true\n" if ignore_missing else ""
+    text = text.replace(old, "").replace(
+        "      chart: ./charts/site\n",
+        f"      chart: ./charts/site\n      valuesFiles:\n{spec}{more}",
+    )
+    releases.write_text(text)
+
+    report = lint_repository(root, helm=str(helm))
+
+    site = [f.rule for f in report.findings if str(f.object) == "HelmRelease apps/site"]
+    assert site == site_findings
+
+
 def test_a_service_account_hook_created_later_is_too_late(helm: Path, tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(CHARTS, root)
