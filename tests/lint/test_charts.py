@@ -73,6 +73,7 @@ def test_each_planted_fault_is_found_once_and_the_clean_chart_passes(helm: Path)
             ("chart-reference-missing", W, _line("./charts/refs"), "HelmRelease apps/refs"),
             ("chart-render-incomplete", I, _line("./charts/refs"), "HelmRelease apps/refs"),
             ("chart-hook-service-account", E, _line("./charts/hooks"), "HelmRelease apps/hooks"),
+            ("chart-hook-reference", E, _line("./charts/hooks"), "HelmRelease apps/hooks"),
             ("chart-duplicate-label", E, _line("./charts/labels"), "HelmRelease apps/labels"),
             ("chart-render-failed", E, _line("./charts/broken"), "HelmRelease apps/broken"),
             (
@@ -107,6 +108,12 @@ def test_findings_name_the_template_the_object_and_what_is_missing(helm: Path) -
         "ServiceAccount 'migrator' from charts/hooks/templates/migrate.yaml, which is a normal "
         "resource, created only after the pre-install hooks: the hook's pod is refused and the "
         "install fails."
+    ]
+    assert by_rule["chart-hook-reference"] == [
+        "pre-install hook Job apps/migrate from charts/hooks/templates/migrate.yaml (envFrom "
+        "configMapRef) needs ConfigMap 'migrate-settings' from "
+        "charts/hooks/templates/migrate.yaml, which is a normal resource, created only after "
+        "the pre-install hooks: the hook never starts and the install times out."
     ]
     assert by_rule["chart-duplicate-label"] == [
         "Service apps/labels from charts/labels/templates/service.yaml has label 'app' twice "
@@ -163,7 +170,7 @@ def test_values_from_a_generated_config_map_are_read(helm: Path, tmp_path: Path)
     report = lint_repository(root, helm=str(helm))
 
     assert [f for f in report.findings if str(f.object) == "HelmRelease apps/site"] == []
-    assert len(report.findings) == 7  # the planted ones, as without the generator
+    assert len(report.findings) == 8  # the planted ones, as without the generator
 
 
 @pytest.mark.parametrize(

@@ -127,36 +127,82 @@ def chart_reference_missing(ctx: LintContext) -> Iterable[Finding]:
     "delete and test hooks run while the normal resources exist and are not reported.",
 )
 def chart_hook_service_account(ctx: LintContext) -> Iterable[Finding]:
-    for rendering in charts.renderings(ctx):
-        install = rendering.release.manifest.spec.get("install")
-        if isinstance(install, YMap) and install.get("disableHooks") is True:
-            continue
-        accounts = {
-            (obj.placed.namespace, obj.placed.name): obj
-            for obj in rendering.objects
-            if obj.placed.manifest.kind == "ServiceAccount"
-        }
-        for obj in rendering.objects:
-            if "pre-install" not in obj.hooks:
+    for rendering, obj, pod in _pre_install_hooks(ctx):
+        name = _service_account(pod)
+        account = _rendered(rendering, "ServiceAccount", obj.placed.namespace, name)
+        problem = _too_late(account, obj) if account is not None else None
+        if account is not None and problem:
+            yield _at(
+                ctx,
+                rendering,
+                "chart-hook-service-account",
+                E,
+                f"pre-install hook {obj.placed.ref} from {obj.template} runs as "
+                f"ServiceAccount '{name}' from {account.template}, {problem}: the hook's "
+                "pod is refused and the install fails.",
+                f"Annotate the ServiceAccount helm.sh/hook: pre-install with a "
+                f"helm.sh/hook-weight below {obj.hook_weight}.",
+            )
+
+
+@rule(
+    "chart-hook-reference",
+    E,
+    "A pre-install hook reads a ConfigMap or Secret that does not exist yet",
+    "The hook's pod waits for a ConfigMap or Secret the chart creates only after the "
+    "pre-install hooks (a normal resource, or a later hook), Helm waits for the hook, and "
+    "the install times out. Not reported when the repository also produces it, or the "
+    "reference is optional.",
+)
+def chart_hook_reference(ctx: LintContext) -> Iterable[Finding]:
+    for rendering, obj, pod in _pre_install_hooks(ctx):
+        for ref in pod_references(obj.placed, pod):
+            made = _rendered(rendering, ref.kind, ref.namespace, ref.name)
+            if (
+                ref.optional
+                or made is None
+                or (ref.kind, ref.namespace, ref.name) in ctx.producers
+                or ctx.declared(ref.kind, ref.namespace, ref.name)
+            ):
                 continue
-            pod = pod_spec(obj.placed.manifest)
-            name = _service_account(pod) if pod is not None else None
-            account = accounts.get((obj.placed.namespace, name or ""))
-            if account is None:
-                continue
-            problem = _too_late(account, obj)
+            problem = _too_late(made, obj)
             if problem:
                 yield _at(
                     ctx,
                     rendering,
-                    "chart-hook-service-account",
+                    "chart-hook-reference",
                     E,
-                    f"pre-install hook {obj.placed.ref} from {obj.template} runs as "
-                    f"ServiceAccount '{name}' from {account.template}, {problem}: the hook's "
-                    "pod is refused and the install fails.",
-                    f"Annotate the ServiceAccount helm.sh/hook: pre-install with a "
+                    f"pre-install hook {obj.placed.ref} from {obj.template} ({ref.what}) needs "
+                    f"{ref.kind} '{ref.name}' from {made.template}, {problem}: the hook "
+                    "never starts and the install times out.",
+                    f"Annotate the {ref.kind} helm.sh/hook: pre-install with a "
                     f"helm.sh/hook-weight below {obj.hook_weight}.",
                 )
+
+
+def _pre_install_hooks(
+    ctx: LintContext,
+) -> Iterable[tuple[charts.Rendering, charts.Rendered, YMap]]:
+    """(rendering, hook, its pod spec) of every pre-install hook that runs pods."""
+    for rendering in charts.renderings(ctx):
+        install = rendering.release.manifest.spec.get("install")
+        if isinstance(install, YMap) and install.get("disableHooks") is True:
+            continue  # the helm-controller then runs no hook at all
+        for obj in rendering.objects:
+            pod = pod_spec(obj.placed.manifest) if "pre-install" in obj.hooks else None
+            if pod is not None:
+                yield rendering, obj, pod
+
+
+def _rendered(
+    rendering: charts.Rendering, kind: str, namespace: str | None, name: str | None
+) -> charts.Rendered | None:
+    """The object of that kind and name the chart renders, if it does."""
+    for obj in rendering.objects:
+        placed = obj.placed
+        if placed.manifest.kind == kind and placed.namespace == namespace and placed.name == name:
+            return obj
+    return None
 
 
 def _service_account(pod: YMap) -> str | None:
@@ -167,15 +213,15 @@ def _service_account(pod: YMap) -> str | None:
     return None
 
 
-def _too_late(account: charts.Rendered, hook: charts.Rendered) -> str | None:
-    """Why the ServiceAccount does not exist yet when the hook runs, or None."""
-    if "pre-install" not in account.hooks:
+def _too_late(needed: charts.Rendered, hook: charts.Rendered) -> str | None:
+    """Why ``needed`` does not exist yet when the pre-install ``hook`` runs, or None."""
+    if "pre-install" not in needed.hooks:
         return "which is a normal resource, created only after the pre-install hooks"
     # Helm runs one event's hooks one by one, waiting for each: by weight, then by name
-    # (kind order only breaks a tie of both).
-    if (account.hook_weight, account.placed.name) > (hook.hook_weight, hook.placed.name):
+    # (kind order, which puts ServiceAccounts, ConfigMaps and Secrets first, breaks a tie).
+    if (needed.hook_weight, needed.placed.name) > (hook.hook_weight, hook.placed.name):
         return (
-            f"a pre-install hook of weight {account.hook_weight}, created after this one "
+            f"a pre-install hook of weight {needed.hook_weight}, created after this one "
             f"(weight {hook.hook_weight}; equal weights go by name)"
         )
     return None
