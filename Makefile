@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test unit lint typecheck bench completions clean venv real-cluster
 
-# The conformance tier runs on a real control plane built from Go modules (harness/).
+# The conformance tier runs on a real control plane built from Go modules (harness/), and
+# the tests of `lint --render-charts` on a helm built there too.
 # With Go on the machine `make test` builds it (once per pin) and requires it; without Go
 # those tests are skipped. .ci/run always requires it.
 HAVE_GO   := $(shell command -v go 2>/dev/null)

@@ -2,10 +2,12 @@
 """Build the real control plane for the conformance tier, once per pin.
 
 Each Go module under ``harness/`` pins real programs (``tools.go`` lists them). The
-programs are built into ``<cache>/<key>/bin`` where ``key`` hashes the module's go.mod,
-go.sum and the Go version, so a rebuild happens only when a pin changes; ``current.json``
-in the cache root then names them for glmctl (``glmctl/realcluster/binaries.py``). Go's
-own caches (GOCACHE, GOMODCACHE) make even a changed pin cheap to rebuild.
+programs are built into ``<cache>/<module>-<key>/bin`` where ``key`` hashes the module's
+go.mod, go.sum and tools.go, the Go version and the exact ``go build`` commands (programs,
+flags, version stamps), and nothing else: editing this script rebuilds only the modules
+whose build it changes. ``current.json`` in the cache root then names them for glmctl
+(``glmctl/realcluster/binaries.py``). Go's own caches (GOCACHE, GOMODCACHE) make even a
+changed pin cheap to rebuild.
 
 Usage: python harness/build.py [--force]    (what `make real-cluster` runs)
 Prints what it built or reused, with the time and disk used.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +38,8 @@ MODULES = {
         "k8s.io/kubernetes/cmd/kube-controller-manager": "kube-controller-manager",
     },
     "flux": {"github.com/fluxcd/kustomize-controller": "kustomize-controller"},
+    # The tests of `glmctl lint --render-charts` (glmctl itself only looks on PATH).
+    "helm": {"helm.sh/helm/v4/cmd/helm": "helm"},
 }
 # CRDs from the pinned modules' own files: module@version -> files under the module.
 MODULE_CRDS = {
@@ -64,6 +69,7 @@ HELM_API_PACKAGE = "github.com/fluxcd/helm-controller/api/v2"
 VERSIONED = {
     "kube": {"etcd": "go.etcd.io/etcd/server/v3", "kubernetes": "k8s.io/kubernetes"},
     "flux": {"kustomize-controller": "github.com/fluxcd/kustomize-controller"},
+    "helm": {"helm": "helm.sh/helm/v4"},
 }
 
 
@@ -76,12 +82,13 @@ def go(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def module_key(module_dir: Path) -> str:
+def module_key(module_dir: Path, commands: list[list[str]]) -> str:
+    """The pins, the Go version and the build commands: what decides the programs' bytes."""
     digest = hashlib.sha256()
     for name in ("go.mod", "go.sum", "tools.go"):
         digest.update((module_dir / name).read_bytes())
     digest.update(go("env", "GOVERSION", cwd=module_dir).encode())
-    digest.update(Path(__file__).read_bytes())  # how we build is part of the pin
+    digest.update(json.dumps(commands).encode())
     return digest.hexdigest()[:16]
 
 
@@ -92,7 +99,21 @@ def pinned_versions(module_dir: Path) -> dict[str, str]:
     return found
 
 
-def version_flags(version: str) -> str:
+def version_flags(versions: dict[str, str]) -> str:
+    """The -X flags the projects' own release builds set, so the programs report the pin."""
+    flags = []
+    if "kubernetes" in versions:
+        flags.append(kubernetes_flags(versions["kubernetes"]))
+    if "helm" in versions:
+        # helm's Makefile: without it `helm version` says "v4.3+unreleased".
+        flags += [
+            f"-X helm.sh/helm/v4/internal/version.version={versions['helm']}",
+            "-X helm.sh/helm/v4/internal/version.gitTreeState=clean",
+        ]
+    return " ".join(flags)
+
+
+def kubernetes_flags(version: str) -> str:
     """The -X flags Kubernetes' own release build sets, so /version answers the pin."""
     major, minor = version.lstrip("v").split(".")[:2]
     flags = []
@@ -106,6 +127,12 @@ def version_flags(version: str) -> str:
     return " ".join(flags)
 
 
+def children_cpu() -> float:
+    """User and system CPU seconds of the finished child processes (go and its tools)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def disk_use(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -113,7 +140,15 @@ def disk_use(path: Path) -> int:
 def build_module(name: str, force: bool) -> dict[str, object]:
     """Build every program the harness module ``name`` pins, unless its build is cached."""
     module_dir = HARNESS / name
-    key = module_key(module_dir)
+    if shutil.which("go") is None:
+        raise SystemExit("harness/build.py: Go is not on PATH; the real tier needs Go 1.26.")
+    versions = pinned_versions(module_dir)
+    ldflags = " ".join(filter(None, ["-s -w", version_flags(versions)]))
+    commands = [
+        ["build", "-trimpath", f"-ldflags={ldflags}", "-o", prog, package]
+        for package, prog in MODULES[name].items()
+    ]
+    key = module_key(module_dir, commands)
     out = cache_root() / f"{name}-{key}"
     bin_dir = out / "bin"
     programs = {prog: str(bin_dir / prog) for prog in MODULES[name].values()}
@@ -122,29 +157,21 @@ def build_module(name: str, force: bool) -> dict[str, object]:
         built = json.loads(record.read_text())
         print(f"{name}: up to date ({key}, built in {built['seconds']:.0f} s)")
         return built  # type: ignore[no-any-return]
-    if shutil.which("go") is None:
-        raise SystemExit("harness/build.py: Go is not on PATH; the real tier needs Go 1.26.")
     bin_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    versions = pinned_versions(module_dir)
-    ldflags = "-s -w"
-    if "kubernetes" in versions:
-        ldflags += " " + version_flags(versions["kubernetes"])
-    for package, prog in MODULES[name].items():
-        t0 = time.monotonic()
-        go(
-            "build",
-            "-trimpath",
-            f"-ldflags={ldflags}",
-            "-o",
-            str(bin_dir / prog),
-            package,
-            cwd=module_dir,
+    cpu_started = children_cpu()
+    for command in commands:
+        t0, cpu0 = time.monotonic(), children_cpu()
+        prog = command[-2]
+        go(*command[:-2], str(bin_dir / prog), command[-1], cwd=module_dir)
+        print(
+            f"  built {prog} in {time.monotonic() - t0:.0f} s ({children_cpu() - cpu0:.0f} CPU s)",
+            flush=True,
         )
-        print(f"  built {prog} in {time.monotonic() - t0:.0f} s", flush=True)
     built = {
         "key": key,
         "seconds": round(time.monotonic() - started, 1),
+        "cpu_seconds": round(children_cpu() - cpu_started, 1),
         "programs": programs,
         "versions": versions,
         "bytes": disk_use(bin_dir),
@@ -158,7 +185,11 @@ def collect_crds(force: bool) -> dict[str, object]:
     """Copy the pinned CRDs into the cache; generate the HelmRelease CRD with controller-gen."""
     module_dir = HARNESS / "crds"
     digest = hashlib.sha256(json.dumps(MODULE_CRDS, sort_keys=True).encode())
-    digest.update(module_key(module_dir).encode())
+    generate = [
+        ["build", "-o", "controller-gen", "sigs.k8s.io/controller-tools/cmd/controller-gen"],
+        ["controller-gen", "crd", f"paths={HELM_API_PACKAGE}", "output:crd:dir=<out>"],
+    ]
+    digest.update(module_key(module_dir, generate).encode())
     key = digest.hexdigest()[:16]
     out = cache_root() / f"crds-{key}"
     record = out / "crds.json"
@@ -178,9 +209,9 @@ def collect_crds(force: bool) -> dict[str, object]:
             shutil.copyfile(Path(info["Dir"]) / rel, target)
             files.append(str(target))
     gen = out / "controller-gen"
-    go("build", "-o", str(gen), "sigs.k8s.io/controller-tools/cmd/controller-gen", cwd=module_dir)
+    go(*generate[0][:-2], str(gen), generate[0][-1], cwd=module_dir)
     done = subprocess.run(
-        [str(gen), "crd", f"paths={HELM_API_PACKAGE}", f"output:crd:dir={out}"],
+        [str(gen), *generate[1][1:-1], f"output:crd:dir={out}"],
         cwd=module_dir,
         capture_output=True,
         text=True,

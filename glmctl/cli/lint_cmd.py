@@ -8,6 +8,7 @@ renderer, exit 1 when an error was found. Output format comes from the global ``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -67,11 +68,30 @@ def lint(
             "kustomization with the real one (`kubectl kustomize`).",
         ),
     ] = "builtin",
+    render_charts: Annotated[
+        bool,
+        typer.Option(
+            "--render-charts",
+            help="Render the repository's own charts (HelmReleases whose chart is a path in "
+            "a GitRepository of this repo) with `helm template` and lint what they render. "
+            "Needs helm on PATH, or --helm.",
+        ),
+    ] = False,
+    helm: Annotated[
+        Path | None,
+        typer.Option(
+            "--helm",
+            metavar="PATH",
+            help="The helm program for --render-charts (implies it; default: helm on PATH).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check the repository for what would fail in Flux: missing files, dependsOn names,
     health checks, sources, Secrets, secret stores, duplicates, substitution variables.
 
-    Needs no cluster. Exit 1 when an error is found.
+    Needs no cluster. Exit 1 when an error is found. With --render-charts it also renders
+    the repository's own charts with helm and checks what they render.
 
     Silence one finding with a `# glmctl: ignore[RULE]` comment on its line (or alone on
     the line above); switch a rule off for paths, or declare Secrets created outside the
@@ -93,9 +113,12 @@ def lint(
         return
     root = _repository(repo)
     _check_kustomize(kustomize)
+    helm_program = _helm(helm, render_charts or helm is not None)
     selected = _cluster(root, cluster)
     settings = _lint_settings(run.options.config, root)
-    report = lint_repository(root, settings, cluster=selected, kustomize=kustomize)
+    report = lint_repository(
+        root, settings, cluster=selected, kustomize=kustomize, helm=helm_program
+    )
     if report.manifests == 0 and not report.findings:  # a file that does not parse is one
         raise UsageError(
             f"No Kubernetes objects found in {root}: nothing to lint.",
@@ -135,6 +158,28 @@ def _check_kustomize(kustomize: str) -> None:
                 "--kustomize=kubectl needs kubectl on PATH, and it is not there.",
                 hint="Install kubectl, or drop --kustomize to use glmctl's own model.",
             )
+
+
+def _helm(given: Path | None, render: bool) -> str | None:
+    """The helm that renders charts: ``--helm PATH``, else helm on PATH; None when not asked."""
+    if not render:
+        return None
+    from glmctl.execs import find_tool
+
+    if given is not None:
+        if not given.is_file() or not os.access(given, os.X_OK):
+            raise UsageError(
+                f"--helm {str(given)!r} is not an executable file.",
+                hint="Give the path of the helm program, or drop --helm to use helm on PATH.",
+            )
+        return str(given.resolve())
+    found = find_tool("helm")
+    if found is None:
+        raise UsageError(
+            "--render-charts needs helm on PATH, and it is not there.",
+            hint="Install helm (v3 or v4), give its path with --helm, or drop --render-charts.",
+        )
+    return found
 
 
 def _cluster(root: Path, cluster: str | None) -> str | None:

@@ -39,11 +39,17 @@ class LintContext:
     """The model plus settings, and the lookups rules share."""
 
     def __init__(
-        self, model: RepoModel, settings: LintSettings, *, kustomize: str = "builtin"
+        self,
+        model: RepoModel,
+        settings: LintSettings,
+        *,
+        kustomize: str = "builtin",
+        helm: str | None = None,
     ) -> None:
         self.model = model
         self.settings = settings
         self.kustomize = kustomize  # "kubectl": also build with the real kustomize
+        self.helm = helm  # the helm program that renders local charts (--render-charts)
         self.shared: dict[str, Any] = {}  # results rules share within one run
 
     # -- findings ------------------------------------------------------------------------

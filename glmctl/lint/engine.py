@@ -55,20 +55,22 @@ def lint_repository(
     *,
     cluster: str | None = None,
     kustomize: str = "builtin",
+    helm: str | None = None,
 ) -> LintReport:
     """Lint the GitOps repository at ``root``; never raises on the repository's content.
 
     ``cluster`` is the repo-relative path of the one cluster to build (``--cluster``);
     without it every cluster the repository defines is built. ``kustomize="kubectl"`` also
     builds every kustomization Flux would build with the real kustomize (``kubectl
-    kustomize``) and reports where it fails. Raises :class:`UsageError` when ``settings``
-    name a rule that does not exist.
+    kustomize``) and reports where it fails. ``helm`` is the helm program that renders the
+    repository's own charts (``--render-charts``); without it nothing runs a program.
+    Raises :class:`UsageError` when ``settings`` name a rule that does not exist.
     """
     settings = settings or LintSettings()
     rules = all_rules()
     _check_rule_ids(settings, rules)
     with _no_cyclic_gc():
-        return _lint(root, settings, rules, cluster, kustomize)
+        return _lint(root, settings, rules, cluster, kustomize, helm)
 
 
 def _check_rule_ids(settings: LintSettings, rules: Mapping[str, Rule]) -> None:
@@ -113,6 +115,7 @@ def _lint(
     rules: dict[str, Rule],
     cluster: str | None,
     kustomize: str,
+    helm: str | None,
 ) -> LintReport:
     model = load_repository(root, cluster)
     # Each cluster is its own graph: its rules run on its model. Rules about files run once.
@@ -120,7 +123,7 @@ def _lint(
     objects = 0
     first: LintContext | None = None
     for each in model.clusters:
-        ctx = LintContext(model.for_cluster(each), settings, kustomize=kustomize)
+        ctx = LintContext(model.for_cluster(each), settings, kustomize=kustomize, helm=helm)
         first = first or ctx
         objects += len(ctx.placed)
         for rule in rules.values():

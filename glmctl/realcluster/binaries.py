@@ -45,6 +45,20 @@ class Binaries:
         return path is not None and os.access(path, os.X_OK)
 
 
+def harness_program(name: str, root: Path | None = None) -> Path | None:
+    """A program ``make real-cluster`` built (``helm`` for the chart tests), or None.
+
+    For tests and benchmarks only: glmctl itself finds helm on PATH and never needs Go.
+    """
+    manifest = (root or cache_root()) / "current.json"
+    try:
+        path = json.loads(manifest.read_text(encoding="utf-8"))["programs"][name]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    program = Path(str(path))
+    return program if os.access(program, os.X_OK) else None
+
+
 def find_binaries(root: Path | None = None) -> Binaries:
     """The programs named in ``current.json``; a usage error saying how to build them."""
     manifest = (root or cache_root()) / "current.json"

@@ -264,6 +264,8 @@ def test_every_rule_has_a_mutation_case() -> None:
     # runs only with --kustomize=kubectl: tested in test_reality.py against the real kubectl
     covered.add("kustomize-build-failed")
     covered.add("repo-symlink-outside")  # a symlink is no text edit: test_symlink_outside.py
+    # run only with --render-charts: tested in test_charts.py against the real helm
+    covered.update(rule for rule in all_rules() if rule.startswith("chart-"))
 
     assert covered == set(all_rules())
 

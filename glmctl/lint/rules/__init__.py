@@ -20,6 +20,7 @@ GROUPS = (
     "duplicates",
     "substitution",
     "unreferenced",
+    "charts",  # only with --render-charts
 )
 
 for _group in GROUPS:

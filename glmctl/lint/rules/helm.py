@@ -23,7 +23,7 @@ from glmctl.lint.yamlio import YMap
 # -- 5. HelmReleases -----------------------------------------------------------------------
 
 
-def _releases(ctx: LintContext) -> list[Placed]:
+def releases(ctx: LintContext) -> list[Placed]:
     return sorted(ctx.helmreleases.values(), key=lambda o: (o.manifest.file, o.manifest.line))
 
 
@@ -35,7 +35,7 @@ def _releases(ctx: LintContext) -> list[Placed]:
 )
 def helmrelease_source_missing(ctx: LintContext) -> Iterable[Finding]:
     sources = ctx.sources(HELM_SOURCE_KINDS)
-    for release in _releases(ctx):
+    for release in releases(ctx):
         spec = release.manifest.spec
         chart = spec.get("chart")
         chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
@@ -59,6 +59,31 @@ def helmrelease_source_missing(ctx: LintContext) -> Iterable[Finding]:
             )
 
 
+def git_chart_path(ctx: LintContext, release: Placed) -> str | None:
+    """``spec.chart.spec.chart`` when the chart comes from a GitRepository of this repo."""
+    chart = release.manifest.spec.get("chart")
+    chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
+    if not isinstance(chart_spec, YMap):
+        return None
+    ref = chart_spec.get("sourceRef")
+    path = text_of(chart_spec.get("chart"))
+    if not isinstance(ref, YMap) or ref.get("kind") != "GitRepository" or not path:
+        return None
+    namespace = text_of(ref.get("namespace")) or release.namespace
+    if (namespace, text_of(ref.get("name")) or "") not in ctx.model.repo_sources:
+        return None
+    return path
+
+
+def local_chart(ctx: LintContext, release: Placed) -> str | None:
+    """The repo-relative directory of the release's chart, when this repo holds it."""
+    path = git_chart_path(ctx, release)
+    rel = normalize("", path) if path is not None else None
+    if rel is None or not ctx.model.files.is_file(f"{rel}/Chart.yaml" if rel else "Chart.yaml"):
+        return None
+    return rel
+
+
 @rule(
     "helmrelease-chart-missing",
     E,
@@ -66,23 +91,11 @@ def helmrelease_source_missing(ctx: LintContext) -> Iterable[Finding]:
     "A chart from a GitRepository is read at spec.chart.spec.chart inside the repository.",
 )
 def helmrelease_chart_missing(ctx: LintContext) -> Iterable[Finding]:
-    for release in _releases(ctx):
-        chart = release.manifest.spec.get("chart")
-        chart_spec = chart.get("spec") if isinstance(chart, YMap) else None
-        if not isinstance(chart_spec, YMap):
-            continue
-        ref = chart_spec.get("sourceRef")
-        path = text_of(chart_spec.get("chart"))
-        if not isinstance(ref, YMap) or ref.get("kind") != "GitRepository" or not path:
-            continue
-        namespace = text_of(ref.get("namespace")) or release.namespace
-        if (namespace, text_of(ref.get("name")) or "") not in ctx.model.repo_sources:
+    for release in releases(ctx):
+        path = git_chart_path(ctx, release)
+        if path is None or local_chart(ctx, release) is not None:
             continue
         rel = normalize("", path)
-        if rel is not None and ctx.model.files.is_file(
-            f"{rel}/Chart.yaml" if rel else "Chart.yaml"
-        ):
-            continue
         charts = [parent_dir(f) for f in ctx.model.files.files if base_name(f) == "Chart.yaml"]
         guess = ctx.closest(rel or path, charts)
         yield ctx.finding(
@@ -103,7 +116,7 @@ def helmrelease_chart_missing(ctx: LintContext) -> Iterable[Finding]:
     "The helm-controller waits for a dependency that never becomes ready.",
 )
 def helmrelease_depends_on_missing(ctx: LintContext) -> Iterable[Finding]:
-    for release in _releases(ctx):
+    for release in releases(ctx):
         for index, _entry, namespace, name in depends_on(release):
             if (namespace, name) in ctx.helmreleases:
                 continue

@@ -61,9 +61,9 @@ def _collect_references(ctx: LintContext) -> Iterator[Reference]:
         elif is_flux_kustomization(manifest):
             yield from _substitute_from(obj)
         else:
-            pod = _pod_spec(manifest)
+            pod = pod_spec(manifest)
             if pod is not None:
-                yield from _pod_references(obj, pod)
+                yield from (r for r in pod_references(obj, pod) if r.kind == "Secret")
 
 
 def _values_from(obj: Placed) -> Iterator[Reference]:
@@ -133,7 +133,7 @@ _POD_PATHS = {
 }
 
 
-def _pod_spec(manifest: Manifest) -> YMap | None:
+def pod_spec(manifest: Manifest) -> YMap | None:
     path = _POD_PATHS.get(manifest.kind)
     if path is None or manifest.group not in ("", "apps", "batch"):
         return None
@@ -143,83 +143,74 @@ def _pod_spec(manifest: Manifest) -> YMap | None:
     return node if isinstance(node, YMap) else None
 
 
-def _pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
+def pod_references(obj: Placed, pod: YMap) -> Iterator[Reference]:
+    """The Secrets and ConfigMaps a pod spec reads: env, envFrom, volumes, projected volumes.
+
+    The repository's own rules check only the Secrets; rendered charts check both.
+    """
+
     def ref(
-        name: Any, key: Any, optional: Any, line: int, what: str, key_line: int | None = None
+        kind: str,
+        chosen: YMap,
+        name_field: str,
+        key: Any,
+        line: int,
+        what: str,
+        key_line: int | None = None,
     ) -> Iterator[Reference]:
-        if text_of(name):
+        name = text_of(chosen.get(name_field))
+        if name:
+            optional = chosen.get("optional") is True
             yield Reference(
-                "Secret",
-                obj.namespace,
-                name,
-                text_of(key),
-                optional is True,
-                obj,
-                line,
-                what,
-                key_line,
+                kind, obj.namespace, name, text_of(key), optional, obj, line, what, key_line
             )
 
+    default = obj.manifest.line
     for field in ("initContainers", "containers", "ephemeralContainers"):
         for _, container in map_items(pod.get(field)):
             for i, env in map_items(container.get("env")):
                 source = env.get("valueFrom")
-                secret = source.get("secretKeyRef") if isinstance(source, YMap) else None
-                if isinstance(secret, YMap):
-                    line = line_at(
-                        container,
-                        "env",
-                        i,
-                        "valueFrom",
-                        "secretKeyRef",
-                        "name",
-                        default=obj.manifest.line,
-                    )
-                    key_line = secret.line_of("key") if "key" in secret else None
-                    yield from ref(
-                        secret.get("name"),
-                        secret.get("key"),
-                        secret.get("optional"),
-                        line,
-                        "env secretKeyRef",
-                        key_line,
-                    )
+                if not isinstance(source, YMap):
+                    continue
+                for kind, selector in _KEY_REFS:
+                    chosen = source.get(selector)
+                    if isinstance(chosen, YMap):
+                        env_at = ("env", i, "valueFrom", selector, "name")
+                        line = line_at(container, *env_at, default=default)
+                        key_line = chosen.line_of("key") if "key" in chosen else None
+                        what = f"env {selector}"
+                        yield from ref(
+                            kind, chosen, "name", chosen.get("key"), line, what, key_line
+                        )
             for i, env_from in map_items(container.get("envFrom")):
-                secret = env_from.get("secretRef")
-                if isinstance(secret, YMap):
-                    line = line_at(
-                        container, "envFrom", i, "secretRef", "name", default=obj.manifest.line
-                    )
-                    yield from ref(
-                        secret.get("name"), None, secret.get("optional"), line, "envFrom secretRef"
-                    )
+                for kind, selector in _FROM_REFS:
+                    chosen = env_from.get(selector)
+                    if isinstance(chosen, YMap):
+                        from_at = ("envFrom", i, selector, "name")
+                        line = line_at(container, *from_at, default=default)
+                        yield from ref(kind, chosen, "name", None, line, f"envFrom {selector}")
     for i, volume in map_items(pod.get("volumes")):
-        secret = volume.get("secret")
-        if isinstance(secret, YMap):
-            line = line_at(pod, "volumes", i, "secret", "secretName", default=obj.manifest.line)
-            keys = [item.get("key") for _, item in map_items(secret.get("items"))] or [None]
-            for key in keys:
-                yield from ref(
-                    secret.get("secretName"), key, secret.get("optional"), line, "volume"
-                )
+        for kind, field, name_field in _VOLUME_REFS:
+            chosen = volume.get(field)
+            if isinstance(chosen, YMap):
+                line = line_at(pod, "volumes", i, field, name_field, default=default)
+                keys = [item.get("key") for _, item in map_items(chosen.get("items"))] or [None]
+                for key in keys:
+                    yield from ref(kind, chosen, name_field, key, line, "volume")
         projected = volume.get("projected")
-        if isinstance(projected, YMap):
-            for j, source in map_items(projected.get("sources")):
-                secret = source.get("secret")
-                if isinstance(secret, YMap):
-                    line = line_at(
-                        pod,
-                        "volumes",
-                        i,
-                        "projected",
-                        "sources",
-                        j,
-                        "secret",
-                        default=obj.manifest.line,
-                    )
-                    yield from ref(
-                        secret.get("name"), None, secret.get("optional"), line, "projected volume"
-                    )
+        sources = projected.get("sources") if isinstance(projected, YMap) else None
+        for j, source in map_items(sources):
+            for kind, field, _ in _VOLUME_REFS:
+                chosen = source.get(field)
+                if isinstance(chosen, YMap):
+                    source_at = ("volumes", i, "projected", "sources", j, field)
+                    line = line_at(pod, *source_at, default=default)
+                    yield from ref(kind, chosen, "name", None, line, "projected volume")
+
+
+_KEY_REFS = (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef"))
+_FROM_REFS = (("Secret", "secretRef"), ("ConfigMap", "configMapRef"))
+_VOLUME_REFS = (("Secret", "secret", "secretName"), ("ConfigMap", "configMap", "name"))
 
 
 def check_reference(ctx: LintContext, ref: Reference, rule_id: str) -> Iterator[Finding]:
