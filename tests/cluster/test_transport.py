@@ -294,9 +294,7 @@ def test_a_token_file_wins_over_the_token_and_resolves_beside_the_kubeconfig(
     assert api.seen.authorization == "Bearer from-file"
 
 
-def test_an_auth_provider_without_a_token_points_at_exec_plugins(
-    api: _Api, tmp_path: Path
-) -> None:
+def test_an_auth_provider_without_a_token_points_at_exec_plugins(api: _Api, tmp_path: Path) -> None:
     kubeconfig = _kubeconfig(
         tmp_path / "config",
         api.url,
