@@ -46,6 +46,9 @@ __all__ = ["ChangeGate", "Execution", "FileEdit", "ItemOutcome", "carry_out", "g
 OutcomeKind = Literal["done", "already", "left-alone", "dry-run"]
 FILE_RECORD_API_VERSION = "glmctl.io/v1"
 POLL_SECONDS = 0.25
+LAST_REQUEST_MARGIN = 0.2
+"""No request is started with less than this left of the run's deadline: the connection's
+own ``--timeout`` budget (the same deadline) would refuse it in vaguer words."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,7 @@ def carry_out(
 
 
 def _check_deadline(deadline: float | None) -> None:
-    if deadline is not None and time.monotonic() >= deadline:
+    if deadline is not None and time.monotonic() >= deadline - LAST_REQUEST_MARGIN:
         raise TimedOut("the run's --timeout ran out")
 
 
@@ -463,8 +466,8 @@ def wait_until_gone(
     that follows re-creates it instead of meeting it half-deleted; until ``deadline`` (the
     run's, on ``clock``), or without limit when it is None."""
     started = clock()
-    limit = math.inf if deadline is None else deadline
-    while cluster.get_or_none(rt, name, namespace) is not None:
+    limit = math.inf if deadline is None else deadline - LAST_REQUEST_MARGIN
+    while True:
         now = clock()
         if now >= limit:
             raise TimedOut(
@@ -472,4 +475,6 @@ def wait_until_gone(
                 f"--timeout ran out ({now - started:.0f} seconds later)",
                 hint=f"kubectl get {rt.plural} -n {namespace} {name} -o yaml shows its finalizers.",
             )
-        sleep(min(POLL_SECONDS, max(0.0, limit - now)))
+        if cluster.get_or_none(rt, name, namespace) is None:
+            return
+        sleep(min(POLL_SECONDS, max(0.0, limit - clock())))

@@ -305,6 +305,9 @@ def _run(
         yes=run_ctx.options.yes,
         force=force,
     )
+    budget = cluster.remaining()  # the connection's --timeout began when it was made
+    if budget is not None:
+        deadline = budget if deadline is None else min(deadline, budget)
     with _Display(run_ctx, cluster.context_name) as display:
         result = run_runbook(
             runbook,

@@ -188,7 +188,7 @@ def wait_ready(ctx: StepContext, params: _Params) -> StepResult:
     from glmctl.monitor import MonitorTargets, follow
 
     remaining = ctx.remaining()
-    timeout = math.inf if remaining is None else max(0.0, remaining - WAIT_MARGIN)
+    timeout = math.inf if remaining is None else max(0.0, round(remaining - WAIT_MARGIN, 1))
     outcome = follow(ctx.cluster, MonitorTargets.from_profile(_profile(ctx)), timeout, ctx.report)
     outputs = {"outcome": outcome}
     if outcome.exit_code == 0:

@@ -3,7 +3,9 @@ against a simulator started by the test. "n" changes nothing; "y" proceeds."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -84,3 +86,26 @@ def test_answering_y_proceeds(still_healthy: SimHandle, gitops_repo: Path, state
     assert (
         b"  - enhanced-token-setup-job.yaml\n" in (gitops_repo / OUTPOST_KUSTOMIZATION).read_bytes()
     )
+
+
+def test_redeploy_asks_once_through_the_engine_and_n_changes_and_journals_nothing(
+    still_healthy: SimHandle, gitops_repo: Path, state_dir: Path
+) -> None:
+    before = store_snapshot(still_healthy)
+    child = spawn(still_healthy, gitops_repo, state_dir, "redeploy")
+    seen = io.StringIO()
+    child.logfile_read = seen
+
+    child.expect("Plan for glmctl redeploy")
+    child.expect(r"Delete and redeploy as planned\?")
+    child.send("n")
+    code = finish(child)
+
+    assert code == 1
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.getvalue())
+    assert output.count("Plan for glmctl redeploy") == 1
+    assert output.count("Delete and redeploy as planned? (y/N)") == 1  # asked once
+    assert "Delete and redeploy as planned? No" in output
+    assert "Nothing was changed." in output.split("planned? No", 1)[1]
+    assert store_snapshot(still_healthy) == before
+    assert not (state_dir / "journal").exists() or not any((state_dir / "journal").iterdir())
