@@ -321,6 +321,10 @@ def _run(
             gate=gate,
             progress=display.progress,
         )
+    from glmctl.runbook.result import RunStatus
+
+    if result.status is RunStatus.INTERRUPTED:  # Ctrl-C: exit 130, as everywhere
+        raise KeyboardInterrupt
     recovery = _recovery(result, display.execution)
     if recovery.wait is not None:
         from glmctl.render.monitor import print_final
