@@ -571,6 +571,15 @@ class _Run:
         except KeyboardInterrupt:
             self._finish(step, _error("interrupted before it finished"))
             raise
+        except Exception as error:  # a bug in a step: a result, as for any other step
+            log.debug("step %s raised", step.id, exc_info=True)
+            result = _error(
+                f"internal error: {type(error).__name__}: {error}",
+                hint="This is a bug in glmctl; run again with --debug and report it.",
+                details=tuple(traceback.format_exc().rstrip().splitlines())
+                if self.settings.debug
+                else (),
+            )
         self._finish(step, result.model_copy(update={"duration": self.settings.clock() - started}))
 
     def _stopped_change(self, step: Step, error: GlmctlError, started: float, reason: str) -> None:

@@ -256,3 +256,31 @@ def test_a_refusal_from_the_confirmation_is_the_runs_error(
     assert target.read_text() == "first\n" and journal.list() == []
     document = json.loads(result.model_dump_json())
     assert "error" not in document
+
+
+def test_a_bug_after_the_change_is_an_internal_error_result_not_a_crash(
+    registry: StepRegistry, target: Path, tmp_path: Path
+) -> None:
+    def broken(ctx: StepContext, params: AppendParams) -> StepResult:
+        raise RuntimeError("boom")
+
+    registry.add(
+        StepSpec(
+            "test.append",
+            AppendParams,
+            broken,
+            mutating=True,
+            read_only=False,
+            changes=append_plan,
+        ),
+        replace=True,
+    )
+    journal = Journal(tmp_path / "journal")
+
+    result = run(registry, target, journal, Asked(True, []), [], yes=True)
+
+    assert result.exit_code == 1 and result.error is None
+    [edit] = [r for r in result.steps if r.id == "edit"]
+    assert edit.result.summary == "internal error: RuntimeError: boom"
+    assert target.read_text() == "first\nappended\n"  # the change itself was made, journaled
+    assert [entry.status for entry in journal.list()] == ["finished"]
