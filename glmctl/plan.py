@@ -13,11 +13,14 @@ a plan touching more than :data:`SANE_BOUND` objects needs ``--force``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from glmctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from glmctl.repo.kustomize_edit import EditResult
 
 SANE_BOUND = 50
 """More objects than this in one plan needs ``--force`` as well as confirmation."""
@@ -26,6 +29,8 @@ ActionKind = Literal["suspend", "resume", "annotate", "reconcile", "delete", "cr
 ItemState = Literal["todo", "already"]
 
 Obj = dict[str, Any]
+FileEdit = Callable[[str], "EditResult"]
+"""The pure edit an ``edit-file`` item applies to the file's text when it is carried out."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,16 @@ class Plan:
     notes: tuple[str, ...] = ()
     diff: str = ""
     """The unified diff of repository files the plan edits (empty when none)."""
+    edits: Mapping[str, FileEdit] = field(default_factory=dict, repr=False, compare=False)
+    """Each ``edit-file`` item's id → the edit to apply (re-read and re-applied at run time)."""
+    journal_name: str = ""
+    """The command name journal entries of this plan carry (default: ``command``), which an
+    interrupted run is found by: ``journal restore`` for every ``journal restore ID``."""
+
+    @property
+    def journaled_as(self) -> str:
+        """The command name this plan's journal entry is recorded (and resumed) under."""
+        return self.journal_name or self.command
 
     @property
     def todo(self) -> tuple[PlanItem, ...]:

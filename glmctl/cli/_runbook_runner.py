@@ -57,42 +57,16 @@ def run_runbook(
 
 def raise_if_stopped(result: RunbookResult) -> None:
     """A run that stopped early (its ``--timeout`` ran out, the API server did not answer,
-    the cluster cannot be reached) ends in one error line that says why, and its exit code.
+    the cluster cannot be reached, a change was refused or failed half-way) ends in one
+    error line that says why, and its exit code (``runbook.result.stop_error``).
 
     Call after rendering the report: the steps that did finish are still shown.
     """
-    from glmctl.errors import ClusterUnreachable, TimedOut
-    from glmctl.runbook.result import RunStatus
+    from glmctl.runbook.result import stop_error
 
-    reason = result.stopped_because
-    if reason is None:
-        return
-    where = f"runbook {result.runbook} stopped"
-    reason = reason.rstrip(".")  # the reason may be a sentence of its own
-    if result.status is RunStatus.TIMED_OUT:
-        raise TimedOut(
-            f"{where}: {reason}.",
-            hint="Check that the API server is up and not overloaded (kubectl cluster-info), "
-            "or allow it longer with --timeout.",
-        )
-    if result.status is RunStatus.UNREACHABLE:
-        raise ClusterUnreachable(
-            f"{where}: {reason}.",
-            hint=_stopping_hint(result)
-            or "Check that the cluster is up and that the kubeconfig points at it "
-            "(kubectl cluster-info).",
-        )
-
-
-def _stopping_hint(result: RunbookResult) -> str | None:
-    """The hint of the error that stopped the run (a missing kubeconfig says how to give
-    one; an unknown context lists the contexts), which says more than a generic one."""
-    from glmctl.steps.registry import StepStatus
-
-    for record in result.steps:
-        if record.result.status is StepStatus.ERROR and record.result.hint:
-            return record.result.hint
-    return None
+    error = stop_error(result)
+    if error is not None:
+        raise error
 
 
 def execute_runbook(
@@ -129,6 +103,16 @@ def execute_runbook(
         opened.append(default_cluster_factory(run_ctx)())
         return opened[-1]
 
+    from glmctl.journal import Journal
+    from glmctl.recovery.execute import ChangeGate
+    from glmctl.recovery.run import global_flags, terminal_confirm
+
+    gate = ChangeGate(  # for runbooks with a mutating step that declares its plan
+        journal=Journal(),
+        command=("runbook", "run", runbook.name, *global_flags(run_ctx)),
+        confirm=terminal_confirm(run_ctx, "Carry out this plan?"),
+        yes=options.yes,
+    )
     try:
         with progress_display(run_ctx.terminal, options.output) as on_event:
             return execute(
@@ -142,6 +126,7 @@ def execute_runbook(
                 repo=repo if repo is not None else Path.cwd(),
                 on_event=on_event,
                 debug=options.debug,
+                gate=gate,
             )
     finally:
         for cluster in opened:

@@ -1,7 +1,8 @@
 """``glmctl journal list|show|restore``: what mutating commands changed, and what they kept.
 
-``restore`` plans from ``JournalEntry.restorable_objects()``, confirms, creates each object
-that does not exist again, and journals the restore itself as a new entry.
+``restore`` runs the ``journal-restore`` runbook (:func:`glmctl.recovery.run.run_restore`):
+it plans from ``JournalEntry.restorable_objects()``, confirms, creates each object that does
+not exist again, and journals the restore itself as a new entry.
 """
 
 from __future__ import annotations
@@ -109,39 +110,14 @@ def restore(
     cluster is refused, even under the same context name. Shows the plan and asks first
     (--yes to skip, --dry-run to only show).
     """
-    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
-    from glmctl.cluster.client import Cluster
-    from glmctl.cluster.identity import identify
-    from glmctl.journal import Journal, require_same_cluster
-    from glmctl.recovery.restore import RESTORE_COMMAND, plan_restore
+    from glmctl.cli._output import require_output
+    from glmctl.cli._recovery_support import finish
+    from glmctl.recovery.restore import RESTORE_COMMAND
+    from glmctl.recovery.run import run_restore
 
     run = _run_context(ctx)
-    journal = Journal()
-    entry = journal.get(entry_id)
-    what = f"journal entry {entry.id}"
-    with (
-        mutation_lock(run, "entry", entry.id, what=what, command="journal restore"),
-        Cluster.from_options(run.options) as cluster,
-    ):
-        require_same_cluster(entry.id, entry.cluster, identify(cluster), force=force_cluster)
-        plan = plan_restore(cluster, entry)
-        execution = run_plan(
-            run,
-            plan,
-            cluster,
-            journal=journal,
-            command=[
-                "journal",
-                "restore",
-                entry.id,
-                *global_flags(run),
-                *(["--force-cluster"] if force_cluster else []),
-            ],
-            command_name=RESTORE_COMMAND,
-            question="Re-create these objects?",
-            force=force,
-        )
-    finish(run, execution)
+    require_output(run, RESTORE_COMMAND)
+    finish(run, run_restore(run, entry_id, force=force, force_cluster=force_cluster))
 
 
 def _run_context(ctx: typer.Context) -> RunContext:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from glmctl.cluster.client import Cluster
-    from glmctl.config import Profile
-    from glmctl.context import RunContext
-    from glmctl.monitor import MonitorOutcome
 
 
 def register(app: typer.Typer) -> None:
@@ -40,77 +34,17 @@ def redeploy(
 
     The plan lists every object found; deletes go by name with uid and resourceVersion
     preconditions, so anything that changed after the plan is left alone and reported.
-    Asks before acting (--yes to skip, --dry-run to only show). Exit 0 once Ready, 1 if
-    the deploy failed, 4 on --timeout (default 10m; 0 waits without limit).
+    Asks before acting (--yes to skip, --dry-run to only show). --timeout is the deadline
+    of the whole run, the waits for deletion and for Ready included (default 10m; 0: no
+    limit). Exit 0 once Ready, 1 if the deploy failed, 4 when the deadline passed.
     """
-    from glmctl.cli._recovery_support import finish, global_flags, mutation_lock, run_plan
+    from glmctl.cli._output import require_output
+    from glmctl.cli._recovery_support import finish
     from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
-    from glmctl.cluster.client import Cluster
-    from glmctl.errors import CheckFailed, TimedOut
-    from glmctl.journal import Journal
-    from glmctl.recovery import redeploy as rd
+    from glmctl.recovery.run import run_redeploy
 
     run = run_context(ctx)
+    require_output(run, "redeploy")
     profile = load_profile(run)
-    journal = Journal()
-    command = ["redeploy", *global_flags(run)]
-    if no_wait:
-        command.append("--no-wait")
-    if selector is not None:
-        command += ["--selector", selector]
-    release = profile.flux.helm_release
-    with Cluster.from_options(run.options) as cluster:
-        lifecycle = f"HelmRelease {release.namespace}/{release.name} at {cluster.server}"
-        with mutation_lock(run, "lifecycle", lifecycle, what=lifecycle, command="redeploy"):
-            plan = rd.plan_redeploy(cluster, profile, selector)
-            execution = run_plan(
-                run,
-                plan,
-                cluster,
-                journal=journal,
-                command=command,
-                command_name="redeploy",
-                question="Delete and redeploy as planned?",
-                force=force,
-            )
-        if execution.declined or execution.dry_run or no_wait:
-            finish(run, execution)
-            return
-        outcome = _follow(run, cluster, profile)
-    if outcome.exit_code == 1:
-        raise CheckFailed(
-            f"the redeploy failed: {outcome.summary}",
-            hint="`glmctl status` shows the objects; `kubectl describe helmrelease` the events.",
-        )
-    if outcome.exit_code:
-        raise TimedOut(
-            f"the redeploy was not Ready after {outcome.timeout:g} seconds: {outcome.summary}",
-            hint="`glmctl monitor` keeps following it; --timeout waits longer.",
-        )
-    finish(run, execution, wait=outcome)
-
-
-def _follow(run: RunContext, cluster: Cluster, profile: Profile) -> MonitorOutcome:
-    """Follow the deploy like ``glmctl monitor`` (live table, plain lines, or silently for
-    ``-o json``) until Ready, failed for good, or ``--timeout`` (default 10m; 0: no limit)."""
-    from glmctl.cli._recovery_support import person_console
-    from glmctl.monitor import DEFAULT_TIMEOUT_SECONDS, MonitorTargets, follow
-    from glmctl.render.monitor import LiveMonitor, PlainMonitor, print_final
-    from glmctl.render.output import is_document
-
-    targets = MonitorTargets.from_profile(profile)
-    timeout = run.options.wait_seconds(DEFAULT_TIMEOUT_SECONDS)
-    console = person_console(run)
-    if is_document(run.options.output):
-        return follow(cluster, targets, timeout)
-    live = run.terminal.live
-    if live:
-        title = f"Following the redeploy (context {cluster.context_name})"
-        with LiveMonitor(console, title=title) as view:
-            outcome = follow(cluster, targets, timeout, view)
-    else:
-        with PlainMonitor(console) as plain:
-            outcome = follow(cluster, targets, timeout, plain)
-    print_final(console, outcome, objects=not live)
-    return outcome
+    finish(run, run_redeploy(run, profile, selector=selector, wait=not no_wait, force=force))

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from glmctl.advice import Advice
 
 
 def register(app: typer.Typer) -> None:
@@ -69,118 +64,23 @@ def rollback(
     skipped, so running it twice is safe. --undo reverses every part, using only the
     journal entries recorded on this cluster (not merely this context name).
     """
-    from glmctl.cli._recovery_support import (
-        finish,
-        global_flags,
-        mutation_lock,
-        person_console,
-        run_plan,
-    )
+    from glmctl.cli._output import require_output
+    from glmctl.cli._recovery_support import finish
     from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
-    from glmctl.cluster.client import Cluster
-    from glmctl.journal import Journal
-    from glmctl.recovery import rollback as rb
+    from glmctl.recovery.rollback import ROLLBACK_COMMAND, UNDO_COMMAND
+    from glmctl.recovery.run import RollbackRequest, run_rollback
 
     run = run_context(ctx)
-    profile = load_profile(run)
-    root = (repo or rb.find_repo(Path.cwd(), profile.repo.outpost_kustomization)).resolve()
-    if repo is not None and not (root / profile.repo.outpost_kustomization).is_file():
-        from glmctl.errors import UsageError
-
-        raise UsageError(
-            f"{root} has no {profile.repo.outpost_kustomization}.",
-            hint="Pass the GitOps repository's root as --repo.",
-        )
-    journal = Journal()
-    command = [
-        "rollback",
-        *global_flags(run),
-        *_flags(undo, reason, health_checks, skip_missing, dependents, commit),
-        *(["--force-cluster"] if force_cluster else []),
-    ]
-    with (
-        mutation_lock(run, "repo", str(root), what=f"the repository {root}", command="rollback"),
-        Cluster.from_options(run.options) as cluster,
-    ):
-        options = rb.RollbackOptions(
-            repo=root,
-            user=cluster.user_name,
-            reason=reason,
-            health_checks=health_checks,
-            skip_missing=skip_missing,
-            dependents=dependents,
-        )
-        planned = (
-            rb.plan_undo(cluster, profile, options, journal, force_cluster=force_cluster)
-            if undo
-            else rb.plan_rollback(cluster, profile, options)
-        )
-        execution = run_plan(
-            run,
-            planned.plan,
-            cluster,
-            journal=journal,
-            command=command,
-            command_name=rb.UNDO_COMMAND if undo else rb.ROLLBACK_COMMAND,
-            question="Undo the rollback as planned?" if undo else "Roll back as planned?",
-            file_edits=planned.edits,
-        )
-        follow = None if undo else rb.next_after_rollback(cluster, profile)
-        files_changed = any(
-            outcome.result == "done" and outcome.item.action == "edit-file"
-            for outcome in execution.outcomes
-        )
-        console = person_console(run)
-        committed: str | None = None
-        if files_changed:
-            diff = rb.git_diff(root, planned.files)
-            if diff:
-                from glmctl.render.plan import diff_text
-
-                console.print("git diff:", style="bold")
-                console.print(diff_text(diff), end="")
-            if commit:
-                message = rb.commit_message(undo, profile, reason)
-                committed = rb.git_commit(root, planned.files, message)
-                console.print(
-                    f"Committed {committed} (not pushed)."
-                    if committed
-                    else "Nothing to commit: the edited files already match the last commit."
-                )
-            _next_steps(console, follow, committed=committed is not None or commit)
-        elif commit:
-            console.print("Nothing to commit: no file was changed.")
-    finish(run, execution, committed=committed)
-
-
-def _flags(
-    undo: bool, reason: str, health_checks: bool, skip_missing: bool, dependents: bool, commit: bool
-) -> list[str]:
-    flags = [
-        flag
-        for flag, on in (
-            ("--undo", undo),
-            ("--health-checks", health_checks),
-            ("--skip-missing", skip_missing),
-            ("--dependents", dependents),
-            ("--commit", commit),
-        )
-        if on
-    ]
-    return [*flags, "--reason", reason] if reason else flags
-
-
-def _next_steps(console: Console, follow: Advice | None, *, committed: bool) -> None:
-    """What the operator does next: the cluster only sees the edit once it is pushed. After
-    an undo, ``glmctl monitor`` follows the resumed lifecycle; after a rollback, ``follow``
-    (never monitor: it would wait on the Kustomization just suspended)."""
-    steps = [] if committed else ["commit the change: git commit (or rerun with --commit)"]
-    steps.append("push it: git push")
-    if follow is None:
-        steps.append("follow Flux applying it: glmctl monitor")
-    else:
-        steps.append(f"{follow.why}: {follow.command}")
-    console.print("Next steps:", style="bold")
-    for number, step in enumerate(steps, start=1):
-        console.print(f"  {number}. {step}", markup=False)
+    require_output(run, UNDO_COMMAND if undo else ROLLBACK_COMMAND)
+    request = RollbackRequest(
+        undo=undo,
+        repo=repo,
+        reason=reason,
+        health_checks=health_checks,
+        skip_missing=skip_missing,
+        dependents=dependents,
+        commit=commit,
+        force_cluster=force_cluster,
+    )
+    finish(run, run_rollback(run, load_profile(run), request))

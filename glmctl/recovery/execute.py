@@ -1,7 +1,8 @@
 """Carry out a plan: confirm, journal, then change exactly what the plan shows, in order.
 
-The order of events is the safety argument, so it lives in one function
-(:func:`carry_out`) shared by every recovery command:
+The order of events is the safety argument, so it lives in one path shared by every
+mutating runbook step: the runbook engine calls :func:`gate` with the plan a step declared
+(``@step(..., changes=...)``), which resumes, shows, and hands it to :func:`carry_out`:
 
 1. an incomplete journal entry of the same command marks what an interrupted run already
    did; those items are reported "already done" and not repeated (:func:`resume_plan`);
@@ -13,12 +14,15 @@ The order of events is the safety argument, so it lives in one function
    full manifest is recorded before it changes; each item is marked done as it completes.
 
 A failure half-way leaves the entry incomplete and stops with one sentence naming the
-item; running the same command again finishes the work.
+item; running the same command again finishes the work. So does the run's deadline
+(``--timeout``): it is checked before each item and bounds every wait for a deletion, and
+when it passes the entry stays incomplete with the items done so far marked (exit 4).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,8 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from glmctl.errors import CheckFailed, Conflict, ExitCode, GlmctlError, NotFound
-from glmctl.plan import Plan, PlanItem, check_bound
+from glmctl.errors import CheckFailed, Conflict, ExitCode, GlmctlError, NotFound, TimedOut
+from glmctl.plan import FileEdit, Plan, PlanItem, check_bound
 
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
@@ -37,11 +41,28 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("glmctl.recovery")
 
-FileEdit = Callable[[str], "EditResult"]
+__all__ = ["ChangeGate", "Execution", "FileEdit", "ItemOutcome", "carry_out", "gate"]
+
 OutcomeKind = Literal["done", "already", "left-alone", "dry-run"]
 FILE_RECORD_API_VERSION = "glmctl.io/v1"
-GONE_TIMEOUT = 120.0
 POLL_SECONDS = 0.25
+LAST_REQUEST_MARGIN = 0.2
+"""No request is started with less than this left of the run's deadline: the connection's
+own ``--timeout`` budget (the same deadline) would refuse it in vaguer words."""
+
+
+@dataclass(frozen=True)
+class ChangeGate:
+    """What stands between a mutating step's plan and the change, injected into the runbook
+    engine by the command that runs it: the journal, the command line it records, and who
+    says yes (``confirm`` asks the operator; ``yes`` is ``--yes``; ``force`` lifts the
+    size bound). ``confirm`` is called at most once per plan, never with ``yes``."""
+
+    journal: Journal
+    command: tuple[str, ...]
+    confirm: Callable[[Plan], bool]
+    yes: bool = False
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +131,42 @@ def resume_plan(
     return replace(plan, items=items, notes=(*plan.notes, note)), entry
 
 
+def gate(
+    plan: Plan,
+    cluster: Cluster | None,
+    change_gate: ChangeGate,
+    *,
+    dry_run: bool,
+    shown: Callable[[Plan], None],
+    deadline: float | None = None,
+) -> Execution:
+    """The whole gate for one plan: mark what an interrupted run already did, hand the plan
+    to ``shown`` (the engine emits it, the command prints it), then :func:`carry_out`."""
+    identity = None
+    context = None
+    if cluster is not None:
+        from glmctl.cluster.identity import identify
+
+        identity = identify(cluster)
+        context = cluster.context_name
+    plan, interrupted = resume_plan(plan, change_gate.journal, plan.journaled_as, context, identity)
+    shown(plan)
+    return carry_out(
+        plan,
+        cluster,
+        journal=change_gate.journal,
+        command=change_gate.command,
+        command_name=plan.journaled_as,
+        dry_run=dry_run,
+        yes=change_gate.yes,
+        force=change_gate.force,
+        confirm=change_gate.confirm,
+        interrupted=interrupted,
+        identity=identity,
+        deadline=deadline,
+    )
+
+
 def carry_out(
     plan: Plan,
     cluster: Cluster | None,
@@ -121,17 +178,19 @@ def carry_out(
     yes: bool,
     force: bool,
     confirm: Callable[[Plan], bool],
-    file_edits: Mapping[str, FileEdit] | None = None,
     interrupted: JournalEntry | None = None,
     identity: ClusterIdentity | None = None,
+    deadline: float | None = None,
 ) -> Execution:
-    """Run ``plan`` (already printed by the caller) under the rules in the module docstring.
+    """Run ``plan`` (already shown) under the rules in the module docstring.
 
     ``confirm`` asks the operator and returns their answer; it is not called with
-    ``yes``. ``file_edits`` maps each ``edit-file`` item's id to the pure edit to apply.
+    ``yes``. Each ``edit-file`` item applies its pure edit from ``plan.edits``.
     ``identity`` is the cluster the entry is bound to (looked up here when not given).
+    ``deadline`` (``time.monotonic()``) is the run's: checked before each item and the
+    limit of every wait for a deletion; None waits without limit.
     """
-    edits = dict(file_edits or {})
+    edits = dict(plan.edits)
     already = tuple(
         ItemOutcome(item, "already", item.detail) for item in plan.items if item.state == "already"
     )
@@ -157,7 +216,8 @@ def carry_out(
     versions: dict[str, str] = {}
     for item in plan.todo:
         try:
-            outcome = _execute_item(item, cluster, entry, edits, versions)
+            _check_deadline(deadline)
+            outcome = _execute_item(item, cluster, entry, edits, versions, deadline)
         except GlmctlError as error:
             raise _stopped(item, error, entry) from error
         entry.mark_done(item.id, outcome.result)
@@ -166,6 +226,11 @@ def carry_out(
     if interrupted is not None:
         interrupted.finish(f"succeeded (completed by {entry.id})")
     return Execution(plan, tuple(outcomes), entry_id=entry.id)
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline - LAST_REQUEST_MARGIN:
+        raise TimedOut("the run's --timeout ran out")
 
 
 def _planned_changes(plan: Plan) -> list[PlannedChange]:
@@ -249,13 +314,14 @@ def _execute_item(
     entry: JournalEntry,
     edits: Mapping[str, FileEdit],
     versions: dict[str, str],
+    deadline: float | None = None,
 ) -> ItemOutcome:
     if item.action == "edit-file":
         return _edit_file(item, entry, edits[item.id])
     if cluster is None:  # pragma: no cover - plans with objects always come with a cluster
         raise AssertionError("a cluster change needs a cluster")
     if item.action == "delete":
-        return _delete(item, cluster, entry, versions)
+        return _delete(item, cluster, entry, versions, deadline)
     if item.action == "create":
         return _create(item, cluster, entry)
     if item.object is not None:
@@ -271,7 +337,11 @@ def _execute_item(
 
 
 def _delete(
-    item: PlanItem, cluster: Cluster, entry: JournalEntry, versions: Mapping[str, str]
+    item: PlanItem,
+    cluster: Cluster,
+    entry: JournalEntry,
+    versions: Mapping[str, str],
+    deadline: float | None = None,
 ) -> ItemOutcome:
     """Delete by name with the plan's uid and resourceVersion (or the version our own
     earlier patch produced): a replaced or changed object is refused by the server.
@@ -307,7 +377,7 @@ def _delete(
                 )
             version = str((current.get("metadata") or {}).get("resourceVersion") or "")
     if item.wait_gone:
-        wait_until_gone(cluster, _rt(item), item.name, item.namespace, timeout=GONE_TIMEOUT)
+        wait_until_gone(cluster, _rt(item), item.name, item.namespace, deadline=deadline)
     return ItemOutcome(item, "done", item.detail)
 
 
@@ -388,19 +458,23 @@ def wait_until_gone(
     name: str,
     namespace: str | None,
     *,
-    timeout: float,
+    deadline: float | None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Wait for a deleted object (finalizers, Helm uninstall) to disappear, so a reconcile
-    that follows re-creates it instead of meeting it half-deleted."""
-    from glmctl.errors import TimedOut
-
-    deadline = clock() + timeout
-    while cluster.get_or_none(rt, name, namespace) is not None:
-        if clock() >= deadline:
+    that follows re-creates it instead of meeting it half-deleted; until ``deadline`` (the
+    run's, on ``clock``), or without limit when it is None."""
+    started = clock()
+    limit = math.inf if deadline is None else deadline - LAST_REQUEST_MARGIN
+    while True:
+        now = clock()
+        if now >= limit:
             raise TimedOut(
-                f"{rt.kind} {namespace}/{name} was still being deleted after {timeout:g} seconds.",
+                f"{rt.kind} {namespace}/{name} was still being deleted when the run's "
+                f"--timeout ran out ({now - started:.0f} seconds later)",
                 hint=f"kubectl get {rt.plural} -n {namespace} {name} -o yaml shows its finalizers.",
             )
-        sleep(POLL_SECONDS)
+        if cluster.get_or_none(rt, name, namespace) is None:
+            return
+        sleep(min(POLL_SECONDS, max(0.0, limit - clock())))

@@ -80,4 +80,9 @@ def plan_restore(cluster: Cluster, entry: JournalEntry) -> Plan:
         items.append(item)
     if not items and not notes:
         notes.append(f"Journal entry {entry.id} deleted nothing: there is nothing to restore.")
-    return Plan(command=f"journal restore {entry.id}", items=tuple(items), notes=tuple(notes))
+    return Plan(
+        command=f"journal restore {entry.id}",
+        items=tuple(items),
+        notes=tuple(notes),
+        journal_name=RESTORE_COMMAND,
+    )

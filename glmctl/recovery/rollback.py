@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from glmctl.cluster import flux, resources
 from glmctl.errors import ConfigError, NotFound, UsageError
 from glmctl.paths import inside_repo
-from glmctl.plan import Plan, PlanItem, dependency_order, object_item
-from glmctl.recovery.execute import FILE_RECORD_API_VERSION, FileEdit
+from glmctl.plan import FileEdit, Plan, PlanItem, dependency_order, object_item
+from glmctl.recovery.execute import FILE_RECORD_API_VERSION
 
 if TYPE_CHECKING:
     from glmctl.advice import Advice
@@ -64,10 +64,9 @@ class RollbackOptions:
 
 @dataclass(frozen=True)
 class PlannedRollback:
-    """The plan plus what executing it needs: the pure edit for each file item."""
+    """The plan (its file items carry their pure edits) and the files it may edit."""
 
     plan: Plan
-    edits: dict[str, FileEdit] = field(default_factory=dict)
     files: tuple[Path, ...] = ()
 
 
@@ -242,8 +241,8 @@ def plan_rollback(
 
         changes.add("add-health-checks", flux_file, add_checks, "add health checks")
     items.extend(changes.items)
-    plan = Plan(ROLLBACK_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs))
-    return PlannedRollback(plan, changes.edits, tuple(changes.files))
+    plan = Plan(ROLLBACK_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs), changes.edits)
+    return PlannedRollback(plan, tuple(changes.files))
 
 
 def next_after_rollback(cluster: Cluster, profile: Profile) -> Advice:
@@ -477,8 +476,8 @@ def plan_undo(
                 patch=resume_patch(obj, recorded),
             )
         )
-    plan = Plan(UNDO_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs))
-    return PlannedRollback(plan, changes.edits, tuple(changes.files))
+    plan = Plan(UNDO_COMMAND, tuple(items), tuple(notes), "".join(changes.diffs), changes.edits)
+    return PlannedRollback(plan, tuple(changes.files))
 
 
 # --------------------------------------------------------------------------- git

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from glmctl.render.live import LiveView
 from glmctl.runbook.result import (
+    PlanCarriedOut,
+    PlanReady,
     RunbookResult,
     RunEvent,
     RunFinished,
@@ -156,6 +158,16 @@ def _print_problem(record: StepRecord, console: Console, *, plain: bool) -> None
         console.print(Text(f"      command: {record.result.command}"))
 
 
+def show_gate(console: Console, event: PlanReady | PlanCarriedOut) -> None:
+    """A mutating step's plan before the confirmation, and what was done after it."""
+    from glmctl.render.plan import print_execution, print_plan
+
+    if isinstance(event, PlanReady):
+        print_plan(console, event.plan)
+    else:
+        print_execution(console, event.execution)
+
+
 class PlainProgress:
     """Progress for logs and pipes: one line per finished step, nothing that redraws.
 
@@ -186,6 +198,9 @@ class PlainProgress:
             )
         elif isinstance(event, RunStopping):
             self.stopped = True
+        elif isinstance(event, PlanReady | PlanCarriedOut):
+            self._print_in_order(flush=True)
+            show_gate(self.console, event)
         elif isinstance(event, StepFinished):
             if self.stopped and event.record.status is StepStatus.SKIP:
                 # Cut short or never started: the summary counts them, the error says why.
@@ -242,6 +257,12 @@ class LiveChecklist(LiveView):
             self.retries[event.step_id] = event.attempt
         elif isinstance(event, StepFinished):
             self.records[event.record.id] = event.record
+        elif isinstance(event, PlanReady) and self.live is not None:
+            self.live.stop()  # the plan and the confirmation prompt own the terminal
+            show_gate(self.console, event)
+        elif isinstance(event, PlanCarriedOut) and self.live is not None:
+            show_gate(self.console, event)
+            self.live.start()
         elif isinstance(event, RunFinished) and self.live is not None:
             self.live.refresh()
 

@@ -12,6 +12,15 @@ Scheduling rules (documented for users in ``docs/runbooks.md``):
 - Under ``dry_run`` a mutating step's ``plan`` runs instead of its ``run`` (it reports what
   it would do), and the steps after it are skipped: they would check a world that was
   not changed.
+- A mutating step that declares ``changes`` (its plan as data) goes through the gate the
+  engine owns (:func:`glmctl.recovery.execute.gate`, with the run's injected
+  :class:`~glmctl.recovery.execute.ChangeGate`): resume an interrupted entry, emit the plan
+  (:class:`PlanReady`), size bound, server-side dry run under ``dry_run``, one
+  confirmation, journal entry before the first change, execution item by item within the
+  run's deadline (:class:`PlanCarriedOut`). A declined plan fails the step ("not
+  confirmed"), so nothing after it runs. An error in the gate or the change stops the run
+  and is kept in :attr:`RunbookResult.error` for the command to raise. The gate runs in the
+  calling thread, so the confirmation prompt owns the terminal and Ctrl-C reaches it.
 
 Each step runs in a daemon thread, so a step that ignores its deadline cannot keep the
 process alive; the engine marks it timed out, sets its ``cancelled`` event and moves on.
@@ -36,16 +45,20 @@ from pydantic import BaseModel, ValidationError
 
 from glmctl.errors import (
     ClusterUnreachable,
+    ExitCode,
     GlmctlError,
     KubeconfigError,
     ServerFailed,
     TimedOut,
     Unauthorized,
+    UsageError,
 )
 from glmctl.runbook.expr import EvaluationError, UnsetOutputs, render_value
 from glmctl.runbook.graph import Dependencies, dependency_map, execution_order, when_expressions
 from glmctl.runbook.model import Runbook, Step
 from glmctl.runbook.result import (
+    PlanCarriedOut,
+    PlanReady,
     RunbookResult,
     RunEvent,
     RunFinished,
@@ -71,6 +84,7 @@ from glmctl.steps.registry import (
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
     from glmctl.config import Profile
+    from glmctl.recovery.execute import ChangeGate, Execution
 
 log = logging.getLogger("glmctl.runbook")
 
@@ -98,13 +112,17 @@ def run_runbook(
     debug: bool = False,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    gate: ChangeGate | None = None,
+    progress: Callable[[object], None] | None = None,
 ) -> RunbookResult:
     """Run ``runbook`` (already validated by the loader) and return what happened.
 
     ``params`` are the bound runbook parameters (see ``loader.bind_parameters``).
     ``timeout`` bounds the whole run; steps have their own ``timeout`` too. ``clock``
     measures the durations that are reported (tests inject one); deadlines always use
-    the real monotonic clock.
+    the real monotonic clock. ``gate`` confirms and journals the plans of steps with
+    ``changes`` (without one such a step is refused); ``progress`` receives what long
+    steps report (``StepContext.report``), from their threads.
     """
     run = _Run(
         runbook=runbook,
@@ -119,6 +137,8 @@ def run_runbook(
             debug=debug,
             clock=clock,
             now=now,
+            gate=gate,
+            progress=progress,
         ),
         cluster=_LazyCluster(cluster_factory),
         emit=on_event or (lambda _event: None),
@@ -137,6 +157,8 @@ class _Settings:
     debug: bool
     clock: Callable[[], float]
     now: Callable[[], datetime]
+    gate: ChangeGate | None = None
+    progress: Callable[[object], None] | None = None
 
 
 class _LazyCluster:
@@ -212,6 +234,7 @@ class _Run:
     running: dict[str, _Running] = field(default_factory=dict)
     planned: set[str] = field(default_factory=set)
     stop: _Stop | None = None
+    error: GlmctlError | None = None
 
     def __post_init__(self) -> None:
         self.order = execution_order(self.runbook)
@@ -256,6 +279,7 @@ class _Run:
             steps=tuple(self.records[s.id] for s in self.runbook.steps),
             status=self._overall_status(),
             stopped_because=self.stop.reason if self.stop else None,
+            error=self.error,
         )
         self.emit(RunFinished(result))
         return result
@@ -439,6 +463,9 @@ class _Run:
         except ValidationError as error:
             self._finish(step, _error(f"bad parameter after substitution: {_first(error)}"))
             return
+        if spec.changes is not None:
+            self._change(step, spec, params)
+            return
         self._launch(step, spec, params)
 
     def _blocked_reason(self, step: Step) -> str | None:
@@ -479,12 +506,12 @@ class _Run:
             },
         }
 
-    def _launch(self, step: Step, spec: StepSpec, params: BaseModel) -> None:
+    def _context(self, step: Step) -> StepContext:
         now = time.monotonic()
         deadline = now + step.timeout if step.timeout is not None else None
         if self.run_deadline is not None:
             deadline = self.run_deadline if deadline is None else min(deadline, self.run_deadline)
-        context = StepContext(
+        return StepContext(
             step_id=step.id,
             profile=self.settings.profile,
             params=self.settings.params,
@@ -493,7 +520,84 @@ class _Run:
             repo=self.settings.repo,
             deadline=deadline,
             cluster_provider=self.cluster.provider,
+            progress=self.settings.progress,
         )
+
+    # -- a step with changes: the gate ----------------------------------------------------
+
+    def _change(self, step: Step, spec: StepSpec, params: BaseModel) -> None:
+        """Plan, gate and carry out ``step`` here, in the calling thread (see the module
+        docstring); then its ``run`` for what follows the change."""
+        from glmctl.recovery.execute import gate
+
+        assert spec.changes is not None
+        context = self._context(step)
+        started = self.settings.clock()
+        self.emit(StepStarted(step.id))
+        try:
+            if self.settings.gate is None:
+                raise UsageError(
+                    f"step `{step.id}` changes things, and this run cannot confirm or journal "
+                    "a change."
+                )
+            plan = spec.changes(context, params)
+            cluster = (
+                context.cluster
+                if self.cluster.provider is not None and any(i.is_object for i in plan.items)
+                else None
+            )
+            execution = gate(
+                plan,
+                cluster,
+                self.settings.gate,
+                dry_run=self.settings.dry_run,
+                shown=lambda shown: self.emit(PlanReady(step.id, shown)),
+                deadline=context.deadline,
+            )
+            self.emit(PlanCarriedOut(step.id, execution))
+            if execution.declined or execution.dry_run:
+                result = _gate_result(execution)
+                if execution.dry_run:
+                    self.planned.add(step.id)
+            else:
+                context.carried_out = execution
+                result = spec.run(context, params)
+        except STOPPING_ERRORS as error:
+            self._stopped_change(step, error, started, _stop_reason(error))
+            return
+        except GlmctlError as error:
+            self._stopped_change(step, error, started, error.message.rstrip("."))
+            return
+        except KeyboardInterrupt:
+            self._finish(step, _error("interrupted before it finished"))
+            raise
+        except Exception as error:  # a bug in a step: a result, as for any other step
+            log.debug("step %s raised", step.id, exc_info=True)
+            result = _error(
+                f"internal error: {type(error).__name__}: {error}",
+                hint="This is a bug in glmctl; run again with --debug and report it.",
+                details=tuple(traceback.format_exc().rstrip().splitlines())
+                if self.settings.debug
+                else (),
+            )
+        self._finish(step, result.model_copy(update={"duration": self.settings.clock() - started}))
+
+    def _stopped_change(self, step: Step, error: GlmctlError, started: float, reason: str) -> None:
+        """The gate or the change failed: the step errs, the run stops, the error is kept."""
+        self.error = error
+        self._finish(
+            step,
+            _error(error.message, hint=error.hint, duration=self.settings.clock() - started),
+        )
+        status = {
+            ExitCode.TIMEOUT: RunStatus.TIMED_OUT,
+            ExitCode.CLUSTER: RunStatus.UNREACHABLE,
+        }.get(error.exit_code, RunStatus.FAILED)
+        self._halt(status, reason)
+
+    def _launch(self, step: Step, spec: StepSpec, params: BaseModel) -> None:
+        context = self._context(step)
+        deadline = context.deadline
         planning = self.settings.dry_run and spec.mutating
         function = spec.plan if planning and spec.plan is not None else spec.run
         self.running[step.id] = _Running(
@@ -579,6 +683,19 @@ class _Run:
                 f"internal error: step returned {type(result).__name__}, not a StepResult"
             ), None
         return result, None
+
+
+def _gate_result(execution: Execution) -> StepResult:
+    """A step whose plan was declined (it fails: nothing after it may run) or dry-run."""
+    if execution.declined:
+        return StepResult.failed(
+            "not confirmed: nothing was changed",
+            hint="Read the plan; run again and confirm, or pass --yes.",
+        )
+    count = len(execution.plan.todo)
+    return StepResult.skipped(
+        f"dry run: {count} change{'s' if count != 1 else ''} planned, nothing written"
+    )
 
 
 def _stop_reason(error: GlmctlError) -> str:

@@ -6,6 +6,13 @@ or the repository, so it runs alone and only plans under ``--dry-run``) and ``re
 (it may run concurrently with other read-only steps). Steps never print: they return a
 frozen :class:`StepResult` and the renderers decide how it looks.
 
+A mutating step may declare its changes as data: ``changes(ctx, params) -> Plan`` reads
+the cluster and the repository and returns the :class:`~glmctl.plan.Plan`. The engine then
+owns everything between the plan and the change (shows it, server-side dry run, size bound,
+confirmation, journal, execution; :func:`glmctl.recovery.execute.gate`), and calls the
+step's ``run`` afterwards with the :class:`~glmctl.recovery.execute.Execution` in
+``ctx.carried_out``, for what follows the change (a git commit, say).
+
 Step modules live in ``glmctl/steps/`` and register themselves with the :func:`step`
 decorator; :func:`default_registry` imports every module of the package once, so adding a
 module is all it takes to add steps.
@@ -31,6 +38,8 @@ from glmctl.errors import TimedOut
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
     from glmctl.config import Profile
+    from glmctl.plan import Plan
+    from glmctl.recovery.execute import Execution
 
 
 class StepStatus(StrEnum):
@@ -112,6 +121,17 @@ class StepContext:
     deadline: float | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
     cluster_provider: ClusterFactory | None = None
+    carried_out: Execution | None = None
+    """For a step with ``changes``: what the engine's gate did with its plan."""
+    progress: Callable[[object], None] | None = None
+    """Where a long step may report progress as data (the command that runs the runbook
+    decides whether and how to show it; the step never prints). Called from the step's
+    thread."""
+
+    def report(self, update: object) -> None:
+        """Hand ``update`` to the run's progress observer, if there is one."""
+        if self.progress is not None:
+            self.progress(update)
 
     @property
     def cluster(self) -> Cluster:
@@ -149,6 +169,7 @@ class StepContext:
 
 P = TypeVar("P", bound=BaseModel)
 StepFunction = Callable[[StepContext, Any], StepResult]
+ChangesFunction = Callable[[StepContext, Any], "Plan"]
 
 
 @dataclass(frozen=True)
@@ -163,12 +184,17 @@ class StepSpec:
     plan: StepFunction | None = None
     description: str = ""
     outputs: frozenset[str] | None = None
+    changes: ChangesFunction | None = None
 
     def __post_init__(self) -> None:
         if self.mutating and self.read_only:
             raise ValueError(f"step {self.name}: a mutating step cannot be read_only")
-        if self.mutating and self.plan is None:
-            raise ValueError(f"step {self.name}: a mutating step needs a plan() for --dry-run")
+        if self.changes is not None and not self.mutating:
+            raise ValueError(f"step {self.name}: a step with changes() must be mutating")
+        if self.mutating and self.plan is None and self.changes is None:
+            raise ValueError(
+                f"step {self.name}: a mutating step needs a plan() for --dry-run, or changes()"
+            )
 
     @property
     def exclusive(self) -> bool:
@@ -255,6 +281,7 @@ def step(
     mutating: bool = False,
     read_only: bool | None = None,
     plan: Callable[[StepContext, P], StepResult] | None = None,
+    changes: Callable[[StepContext, P], Plan] | None = None,
     outputs: frozenset[str] | set[str] | None = None,
     description: str | None = None,
     registry: StepRegistry | None = None,
@@ -263,7 +290,9 @@ def step(
 
     ``read_only`` defaults to ``not mutating``. ``outputs`` lists the keys the step puts in
     ``StepResult.outputs``; when given, the loader rejects references to other keys. The
-    description defaults to the first line of the function's docstring.
+    description defaults to the first line of the function's docstring. ``changes`` (a
+    mutating step's plan as data) puts the step behind the engine's gate; the decorated
+    function then runs after the gate, with ``ctx.carried_out`` set.
     """
 
     def decorate(
@@ -280,6 +309,7 @@ def step(
                 plan=plan,
                 description=description if description is not None else (doc[0] if doc else ""),
                 outputs=frozenset(outputs) if outputs is not None else None,
+                changes=changes,
             )
         )
         return function

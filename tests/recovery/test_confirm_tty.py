@@ -3,13 +3,17 @@ against a simulator started by the test. "n" changes nothing; "y" proceeds."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
 
+from glmctl.journal import Journal
 from glmctl.sim.runner import SimHandle
 from tests.recovery.conftest import (
     KUSTOMIZATION_TEXT,
@@ -84,3 +88,65 @@ def test_answering_y_proceeds(still_healthy: SimHandle, gitops_repo: Path, state
     assert (
         b"  - enhanced-token-setup-job.yaml\n" in (gitops_repo / OUTPOST_KUSTOMIZATION).read_bytes()
     )
+
+
+def test_redeploy_asks_once_through_the_engine_and_n_changes_and_journals_nothing(
+    still_healthy: SimHandle, gitops_repo: Path, state_dir: Path
+) -> None:
+    before = store_snapshot(still_healthy)
+    child = spawn(still_healthy, gitops_repo, state_dir, "redeploy")
+    seen = io.StringIO()
+    child.logfile_read = seen
+
+    child.expect("Plan for glmctl redeploy")
+    child.expect(r"Delete and redeploy as planned\?")
+    child.send("n")
+    code = finish(child)
+
+    assert code == 1
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.getvalue())
+    assert output.count("Plan for glmctl redeploy") == 1
+    assert output.count("Delete and redeploy as planned? (y/N)") == 1  # asked once
+    assert "Delete and redeploy as planned? No" in output
+    assert "Nothing was changed." in output.split("planned? No", 1)[1]
+    assert store_snapshot(still_healthy) == before
+    assert not (state_dir / "journal").exists() or not any((state_dir / "journal").iterdir())
+
+
+def test_ctrl_c_while_the_release_is_being_deleted_exits_130_and_a_rerun_finishes(
+    still_healthy: SimHandle, gitops_repo: Path, state_dir: Path
+) -> None:
+    from tests.polling import wait_for
+
+    def release() -> dict[str, Any] | None:
+        return still_healthy.store.get(
+            "helm.toolkit.fluxcd.io", "helmreleases", "flux-system", "gitops-lifecycle-management"
+        )
+
+    held = release()
+    assert held is not None
+    held["metadata"]["finalizers"] = ["test.glmctl.io/hold"]  # nobody removes it
+    still_healthy.store.update(held)
+    child = spawn(still_healthy, gitops_repo, state_dir, "redeploy", "--yes", "--no-wait")
+
+    wait_for(
+        lambda: bool(((release() or {}).get("metadata") or {}).get("deletionTimestamp")),
+        timeout=20,
+        what="the HelmRelease being deleted",
+    )
+    child.sendintr()
+    code = finish(child)
+
+    assert code == 130, child.before
+    assert "glmctl: interrupted." in (child.before or "")
+    [entry] = Journal(state_dir / "journal").list()
+    assert entry.status == "incomplete"  # nothing was marked done that was not
+
+    going = release()
+    assert going is not None
+    going["metadata"]["finalizers"] = []
+    still_healthy.store.update(going)
+    rerun = spawn(still_healthy, gitops_repo, state_dir, "redeploy", "--yes", "--no-wait")
+    rerun.expect("this run finishes the work")
+    assert finish(rerun) == 0
+    assert {found.status for found in Journal(state_dir / "journal").list()} == {"finished"}

@@ -323,3 +323,17 @@ def test_every_shipped_runbook_is_valid_against_the_default_profile() -> None:
     for file in list_runbooks([("shipped", shipped)]):
         runbook = load_runbook(file.path, profile=Profile())
         assert runbook.name == file.name, f"{file.path}: name should match the file name"
+
+
+def test_the_recovery_runbooks_are_listed_and_their_steps_shown(run_cli: Cli) -> None:
+    listed = run_cli(["runbook", "list"])
+    steps = run_cli(["runbook", "steps"])
+
+    assert listed.exit_code == 0 and steps.exit_code == 0, listed.stderr + steps.stderr
+    for name in ("rollback", "redeploy", "journal-restore"):
+        assert any(line.split()[:2] == [name, "shipped"] for line in listed.stdout.splitlines())
+    lines = {line.split()[0]: line.split()[1] for line in steps.stdout.splitlines() if line}
+    assert lines["recovery.rollback"] == "yes"  # mutating
+    assert lines["recovery.redeploy"] == "yes"
+    assert lines["recovery.restore"] == "yes"
+    assert lines["recovery.wait_ready"] == "no"
