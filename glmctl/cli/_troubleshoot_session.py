@@ -74,10 +74,10 @@ def run_triage_now(run: RunContext, profile: Profile) -> Triage:
         log.debug("triage: %d requests", cluster.request_count)
     triage = triage_of(results)
     render_triage(triage, console)
-    if triage.stopped_because and not triage.findings:
-        from glmctl.cli._runbook_runner import raise_if_stopped
+    from glmctl.cli._runbook_runner import raise_if_stopped
 
-        raise_if_stopped(results[0][1])
+    for _topic, result in results:  # unreachable or out of time: its error line and code
+        raise_if_stopped(result)
     return triage
 
 
