@@ -27,6 +27,7 @@ StartSim = Callable[..., SimHandle]
 ENTER = "\r"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
+DOWN = "\x1b[B"
 TIMEOUT = 60
 pytestmark = pytest.mark.timeout(120)
 
@@ -200,3 +201,47 @@ def test_stdin_at_eof_under_script_prints_the_triage_and_does_not_wait(
     assert "1. Old jobs still running" in done.stdout
     assert done.returncode == 1, done.stdout[-2000:]  # the triage found something
     assert "Traceback" not in done.stdout
+
+
+def test_an_interrupt_during_a_change_is_held_until_it_is_done() -> None:
+    import signal
+
+    from glmctl.cli._troubleshoot_session import held_interrupts
+
+    before = signal.getsignal(signal.SIGINT)
+    with held_interrupts() as interrupted:
+        assert not interrupted()
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while a patch is on its way
+        finished = True  # no KeyboardInterrupt arrived half-way
+        assert interrupted()
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_an_offered_redeploy_runs_glmctl_redeploy_itself(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    # helmrelease-failed's hook fails on every attempt: the redeploy is carried out (its
+    # plan, its confirmation, its journal, its wait) and reports the failure it meets.
+    sim = start_sim(load_scenario("helmrelease-failed"))
+    child = spawn(sim, tmp_path)
+    try:
+        child.expect(r"» HelmRelease fails to deploy\s+\[critical\]")
+        child.expect("Quit")
+        child.send(ENTER)
+        child.expect("What next?")
+        child.expect(r"Redeploy cleanly \(glmctl redeploy")
+        child.expect("Quit")
+        child.send(DOWN * 3)  # force upgrade, reconcile ×2, then redeploy
+        child.send(ENTER)
+        child.expect("Delete and redeploy as planned?")
+        child.send("y")
+        child.expect("the redeploy failed: Failed: Job/gitops-lifecycle-management-auth-setup")
+        child.expect("glmctl redeploy ended with exit code 1.")
+        child.expect("What next?")
+        child.send(CTRL_D)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert _journal(tmp_path, "redeploy") == [("finished", "succeeded")]
