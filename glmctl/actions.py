@@ -394,7 +394,7 @@ def _watch_until(
                 namespace,
                 field_selector=f"metadata.name={name}",
                 resource_version=version or None,
-                timeout_seconds=max(1, min(int(left), 60)),
+                timeout_seconds=max(1, int(min(left, 60))),  # left may be inf
             ):
                 if event.type == "BOOKMARK":
                     continue

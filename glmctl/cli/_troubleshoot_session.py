@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -238,7 +239,8 @@ def act(ctx: typer.Context, run: RunContext, cluster: Cluster, action: Action) -
     if execution.declined or execution.dry_run or not execution.changed_anything:
         return
     seconds = run.options.wait_seconds(VERIFY_SECONDS)
-    console.print(f"Verifying: waiting up to {seconds:g} s until {action.promise} …")
+    limit = "without a time limit" if math.isinf(seconds) else f"up to {seconds:g} s"
+    console.print(f"Verifying: waiting {limit} until {action.promise} …")
     result = verify(action, plan, cluster, timeout=seconds)
     head = "Verified" if result.came else "Not verified"
     console.print(f"{head}: {action.promise}." if result.came else f"{head}: it did not come.")
