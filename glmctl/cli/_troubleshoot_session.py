@@ -207,6 +207,7 @@ def _ask(question: Question) -> object:
 def act(ctx: typer.Context, run: RunContext, cluster: Cluster, action: Action) -> None:
     """Carry out ``action``: plan, confirm, journal (``carry_out``), then verify."""
     from glmctl.actions import COMMANDS, plan_for, verify
+    from glmctl.cli._recovery_support import global_flags
     from glmctl.journal import Journal
     from glmctl.recovery.execute import carry_out
     from glmctl.render.plan import print_execution, print_plan
@@ -220,13 +221,14 @@ def act(ctx: typer.Context, run: RunContext, cluster: Cluster, action: Action) -
         console.print(f"glmctl {action.kind} ended with exit code {code}.")
         return
     plan = plan_for(action, datetime.now(UTC))
+    targets = [item.target for item in plan.todo]
     print_plan(console, plan)
     with held_interrupts() as interrupted:
         execution = carry_out(
             plan,
             cluster,
             journal=Journal(),
-            command=["troubleshoot", action.kind, *(item.target for item in plan.todo)],
+            command=["troubleshoot", action.kind, *targets, *global_flags(run)],
             command_name=f"troubleshoot {action.kind}",
             dry_run=run.options.dry_run,
             yes=run.options.yes,
