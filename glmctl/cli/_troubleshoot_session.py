@@ -244,8 +244,10 @@ def act(ctx: typer.Context, run: RunContext, cluster: Cluster, action: Action) -
     limit = "without a time limit" if math.isinf(seconds) else f"up to {seconds:g} s"
     console.print(f"Verifying: waiting {limit} until {action.promise} …")
     result = verify(action, plan, cluster, timeout=seconds)
-    head = "Verified" if result.came else "Not verified"
-    console.print(f"{head}: {action.promise}." if result.came else f"{head}: it did not come.")
+    if result.came:
+        console.print(f"Verified: {action.promise}.")
+    else:
+        console.print(f"Not verified: it did not come in time ({action.promise}).")
     for line in result.lines:
         console.print(f"  {line}", soft_wrap=True)
 
