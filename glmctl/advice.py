@@ -3,7 +3,9 @@
 ``glmctl status`` (its "Next:" lines) and the troubleshooting runbooks (through the
 ``next_command`` output of ``flux.kustomizations_ready`` / ``flux.helmrelease_ready``,
 used by their diagnoses' ``command_from``) both take their next command from here, so two
-commands never give different advice for the same state.
+commands never give different advice for the same state. The commands for Flux actions
+(``flux resume …``) are written once, in :mod:`glmctl.actions`, which also offers them as
+actions in ``glmctl troubleshoot``: advice quoted and action offered are the same.
 
 The rules, first that applies:
 
@@ -56,8 +58,10 @@ def for_flux_state(
     if suspended:
         if suspend_note:
             return Advice(UNDO_COMMAND, f"{where} was {suspend_note}; --undo resumes it")
+        from glmctl.actions import resume_command
+
         return Advice(
-            f"flux resume {kind.lower()} {name} -n {namespace}",
+            resume_command(kind, name, namespace),
             f"{where} is suspended, not by glmctl rollback: Flux does not reconcile it",
         )
     if ready:

@@ -194,9 +194,11 @@ class RunContext:
 
 
 def _terminal_width(stream: IO[str]) -> int:
-    """The width of the terminal ``stream`` writes to (80 when it cannot be asked)."""
+    """The width of the terminal ``stream`` writes to (80 when it cannot be asked, or when
+    it says 0: a pseudo-terminal nobody sized, as ``script`` makes with stdin not a
+    terminal; rich would then print nothing at all)."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80
     except (AttributeError, ValueError, OSError):
         return 80
 

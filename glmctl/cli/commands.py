@@ -51,7 +51,7 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "troubleshoot": CommandEntry(
         "troubleshoot_cmd",
-        "Diagnose one of the deployment guide's common issues (read-only).",
+        "Diagnose the deployment guide's common issues, then offer fixes.",
     ),
     "lint": CommandEntry(
         "lint_cmd",

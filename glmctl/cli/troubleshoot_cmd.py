@@ -1,9 +1,13 @@
 """``glmctl troubleshoot [TOPIC]``: the guide's common issues, each a diagnostic runbook.
 
 With a TOPIC it runs that topic's runbook and prints the diagnosis (scripts, CI, a pipe).
-Without one, on a terminal, it is a session: pick a topic from a menu, watch the checks
-run, read the diagnosis, then pick another or quit. Without a TOPIC and without a terminal
-there is nobody to ask, so it stops with exit 2 and names the topics.
+Without one it triages first: every topic's diagnosis, everything wrong worst first. Off a
+terminal (or with stdin at its end) that is all, exit 1 if anything is wrong, else 0. On a
+terminal a session follows (``_troubleshoot_session``): the topics, those with findings
+first; after a topic's diagnosis, the actions that fit it (resume, reconcile, force an
+upgrade, force-sync, delete a stuck Job, redeploy, rollback), each planned, confirmed,
+journaled and verified. Ctrl-C leaves with 130, Ctrl-D with 0, never in the middle of a
+change.
 """
 
 from __future__ import annotations
@@ -16,10 +20,6 @@ if TYPE_CHECKING:
     from glmctl.config import Profile
     from glmctl.context import RunContext
     from glmctl.troubleshoot import Topic
-
-QUIT = "quit"
-ANOTHER = "another"
-AGAIN = "again"
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +34,7 @@ def troubleshoot(
         typer.Argument(
             metavar="TOPIC",
             help="helmrelease, external-secrets, service-discovery, onepassword, old-jobs "
-            "or failed-pods (default: choose from a menu).",
+            "or failed-pods (default: every topic, worst first, then a menu).",
             show_default=False,
         ),
     ] = None,
@@ -42,34 +42,31 @@ def troubleshoot(
         bool, typer.Option("--list", help="List the topics with a line about each, and exit.")
     ] = False,
 ) -> None:
-    """Diagnose one of the deployment guide's common issues (read-only).
+    """Diagnose the deployment guide's common issues, then offer fixes.
 
     Each topic gathers what the guide's commands would show (kubectl describe, controller
     logs, ExternalSecret conditions, can-i) and ends with a diagnosis and the next command
-    to run. Without TOPIC on a terminal: a menu of topics, then "another topic / quit".
+    to run. Without TOPIC: every topic at once, everything wrong worst first; on a terminal
+    then a menu (topics with findings first) and, after a diagnosis, the actions that fit
+    it, each shown as a plan, confirmed, journaled and verified. A TOPIC only reads.
 
-    Exit 0 nothing wrong found, 1 a problem diagnosed, 2 no TOPIC and no terminal (or an
-    unknown topic), 3 cluster unreachable, 4 timed out.
+    Exit 0 nothing wrong found, 1 a problem diagnosed, 2 an unknown topic, 3 cluster
+    unreachable, 4 timed out, 130 Ctrl-C (Ctrl-D leaves a menu with 0).
     """
+    from glmctl.cli._runbook_runner import load_profile
     from glmctl.cli.app import run_context
-    from glmctl.errors import UsageError
-    from glmctl.troubleshoot import find_topic, topic_names
+    from glmctl.troubleshoot import find_topic
 
     run_ctx = run_context(ctx)
     if list_topics:
         _print_topics(run_ctx)
         return
     chosen = find_topic(topic) if topic is not None else None
-    if chosen is None and not run_ctx.terminal.interactive:
-        raise UsageError(
-            "name a troubleshooting topic: there is no terminal to show the menu on",
-            hint=f"Topics: {', '.join(topic_names())}; e.g. `glmctl troubleshoot "
-            f"{topic_names()[0]}`. `glmctl troubleshoot --list` describes them.",
-        )
-    from glmctl.cli._runbook_runner import load_profile
-
     profile = load_profile(run_ctx)
-    code = run_topic(run_ctx, chosen, profile) if chosen else _session(run_ctx, profile)
+    if chosen is not None:
+        code = run_topic(run_ctx, chosen, profile)
+    else:
+        code = _triage_first(ctx, run_ctx, profile)
     if code:
         raise typer.Exit(code)
 
@@ -89,53 +86,21 @@ def run_topic(run_ctx: RunContext, topic: Topic, profile: Profile) -> int:
     return result.exit_code
 
 
-def _session(run_ctx: RunContext, profile: Profile) -> int:
-    """Menu, run, "what next?" until the operator quits; the last run's exit code."""
-    from glmctl.troubleshoot import find_topic
+def _triage_first(ctx: typer.Context, run_ctx: RunContext, profile: Profile) -> int:
+    """Every topic's diagnosis, worst first; then, on a terminal, the session.
 
-    code = 0
-    name = _ask_topic()
-    while name is not None:
-        topic = find_topic(name)
-        code = run_topic(run_ctx, topic, profile)
-        following = _ask_next(topic)
-        if following == QUIT:
-            break
-        name = topic.name if following == AGAIN else _ask_topic()
-    return code
+    Without a terminal (or with stdin at its end, as under ``script < /dev/null``) there
+    is nobody to ask: the triage is the answer, exit 1 when anything is wrong, else 0.
+    """
+    from glmctl.cli._output import require_output
+    from glmctl.cli._troubleshoot_session import run_triage_now, session, stdin_at_eof
+    from glmctl.context import OutputFormat
 
-
-def _ask_topic() -> str | None:
-    """The topic menu; None when the operator chooses to quit."""
-    import questionary
-
-    from glmctl.troubleshoot import TOPICS
-
-    width = max(len(topic.title) for topic in TOPICS)
-    choices = [
-        questionary.Choice(title=f"{topic.title:<{width}}  {topic.description}", value=topic.name)
-        for topic in TOPICS
-    ]
-    choices.append(questionary.Choice(title="Quit", value=QUIT))
-    answer = questionary.select(
-        "What is going wrong?", choices=choices, instruction="(arrow keys, Enter)"
-    ).unsafe_ask()
-    return None if answer in (None, QUIT) else str(answer)
-
-
-def _ask_next(topic: Topic) -> str:
-    """After a diagnosis: another topic, the same one again (after a fix), or quit."""
-    import questionary
-
-    answer = questionary.select(
-        "What next?",
-        choices=[
-            questionary.Choice(title="Another topic", value=ANOTHER),
-            questionary.Choice(title=f"Run “{topic.title}” again", value=AGAIN),
-            questionary.Choice(title="Quit", value=QUIT),
-        ],
-    ).unsafe_ask()
-    return str(answer or QUIT)
+    require_output(run_ctx, "troubleshoot without a TOPIC", (OutputFormat.RICH,))
+    triage = run_triage_now(run_ctx, profile)
+    if not run_ctx.terminal.interactive or stdin_at_eof(run_ctx.terminal.stdin):
+        return triage.exit_code
+    return session(ctx, run_ctx, profile, triage, run_topic)
 
 
 def _print_topics(run_ctx: RunContext) -> None:

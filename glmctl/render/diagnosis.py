@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from glmctl.troubleshoot import Triage
+
 CONCLUSION_STEP = "diagnose.conclude"
 
 
@@ -111,3 +113,41 @@ def _indented(console: Console, text: Text, indent: int) -> None:
     )
     for line in lines:
         console.print(Text(line, style=text.style), soft_wrap=True)
+
+
+def render_triage(triage: Triage, console: Console) -> None:
+    """Everything wrong, worst first, each with its topic, diagnosis and next command;
+    then the topics where nothing was found. No clock times: same state, same text."""
+    from rich.text import Text
+
+    plain = not console.is_terminal or console.no_color
+    total = len(triage.findings) + len(triage.healthy)
+    found = len(triage.findings)
+    head = Text("Triage", style="" if plain else "bold")
+    head.append(
+        f" ({total} topics, {found} found a problem{', worst first' if found > 1 else ''})",
+        style="" if plain else "dim",
+    )
+    console.print()
+    console.print(head)
+    for number, finding in enumerate(triage.findings, 1):
+        line = Text(f"  {number}. ")
+        line.append(finding.topic.title, style="" if plain else "bold")
+        style = "" if plain else _SEVERITY_STYLE.get(finding.severity, "")
+        line.append(f"  [{finding.severity}]", style=style)
+        console.print(line, soft_wrap=True)
+        _indented(console, Text(finding.diagnosis), 5)
+        if finding.command:
+            console.print(Text(f"     Next: {finding.command}"), soft_wrap=True)
+        console.print(Text(f"     More: glmctl troubleshoot {finding.topic.name}"), soft_wrap=True)
+    if triage.healthy:
+        names = ", ".join(topic.title for topic in triage.healthy)
+        _indented(console, Text(f"Not found: {names}."), 0)
+    if triage.stopped_because:
+        _indented(console, Text(f"The triage stopped early: {triage.stopped_because}"), 0)
+    if triage.exit_code:
+        console.print()
+        console.print(Text(f"exit code {triage.exit_code}", style="" if plain else "dim"))
+
+
+_SEVERITY_STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "unchecked": "dim"}

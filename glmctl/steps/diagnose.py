@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +34,7 @@ from glmctl.steps.registry import StepContext, StepResult, StepStatus, step
 
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 MAX_EVIDENCE_LINES = 16
+Severity = Literal["critical", "error", "warning"]
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 CLUSTERROLEBINDING = ResourceType(
@@ -479,6 +480,10 @@ class Finding(_Params):
     hint: str = Field(min_length=1)
     command: str = ""
     """The next command; empty means ``command_from``'s, else the first evidence step's."""
+    severity: Severity = "error"
+    """How bad, for ``glmctl troubleshoot``'s triage (worst first): ``critical`` breaks the
+    deployment now and explains other findings, ``error`` is broken, ``warning`` is a
+    consequence of another finding or a deliberate state (a suspended Kustomization)."""
     command_from: str | None = Field(default=None, pattern=r"^[A-Za-z_]\w*\.[A-Za-z_][\w-]*$")
     """``STEP.OUTPUT``: an evidence step's output that holds a command made for this case
     (named objects and all). Read when the finding applies, so a fact that failed to run
@@ -522,7 +527,7 @@ class ConcludeParams(_Params):
         return self
 
 
-@step("diagnose.conclude", params=ConcludeParams, outputs={"diagnosis", "finding"})
+@step("diagnose.conclude", params=ConcludeParams, outputs={"diagnosis", "finding", "severity"})
 def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
     """The diagnosis: the first known cause the facts show, with the next command to run."""
     missing = [fact for fact in params.facts if fact not in ctx.results]
@@ -544,7 +549,11 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             command=_output_command(ctx.results, finding.command_from)
             or finding.command
             or _first_command(ctx.results, finding.evidence),
-            outputs={"diagnosis": finding.diagnosis, "finding": index},
+            outputs={
+                "diagnosis": finding.diagnosis,
+                "finding": index,
+                "severity": finding.severity,
+            },
         )
     failing = [f for f in params.facts if ctx.results[f].status is StepStatus.FAIL]
     unchecked = [f for f in params.facts if ctx.results[f].status is StepStatus.ERROR]
@@ -557,7 +566,7 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             details=tuple(_capped(evidence_lines(ctx.results, unchecked))),
             hint=first.hint or "Fix what stopped the checks (permissions, say) and run again.",
             command=first.command,
-            outputs={"diagnosis": "unchecked", "finding": -1},
+            outputs={"diagnosis": "unchecked", "finding": -1, "severity": "unchecked"},
         )
     if failing or unchecked:
         failing = failing + unchecked
@@ -568,7 +577,7 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             hint=first.hint
             or "Read the failing checks above; `glmctl troubleshoot` has other topics.",
             command=first.command,
-            outputs={"diagnosis": "unknown", "finding": -1},
+            outputs={"diagnosis": "unknown", "finding": -1, "severity": "error"},
         )
     return StepResult.passed(
         params.healthy,
@@ -576,7 +585,7 @@ def conclude(ctx: StepContext, params: ConcludeParams) -> StepResult:
             f"{fact}: {ctx.results[fact].status.value}, {ctx.results[fact].summary}"
             for fact in params.facts
         ),
-        outputs={"diagnosis": "", "finding": -1},
+        outputs={"diagnosis": "", "finding": -1, "severity": ""},
     )
 
 

@@ -38,15 +38,6 @@ def test_list_as_json(run_cli: RunCli) -> None:
     assert {row["runbook"] for row in rows} == {f"troubleshoot-{n}" for n in topic_names()}
 
 
-def test_without_topic_and_without_a_terminal_exits_2_naming_the_topics(run_cli: RunCli) -> None:
-    result = run_cli(["troubleshoot"])  # run_cli's stdin is not a terminal
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    for name in topic_names():
-        assert name in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_an_unknown_topic_is_a_usage_error_with_the_closest_name(run_cli: RunCli) -> None:
     result = run_cli(["troubleshoot", "helmrelase"])
     assert result.exit_code == 2

@@ -19,6 +19,7 @@ from glmctl.sim.scenario import load_scenario
 
 StartSim = Callable[..., SimHandle]
 DOWN = "\x1b[B"
+UP = "\x1b[A"
 ENTER = "\r"
 TIMEOUT = 40
 
@@ -51,8 +52,7 @@ def test_pick_a_topic_read_the_diagnosis_then_quit(start_sim: StartSim, tmp_path
     child = spawn(sim, tmp_path)
     try:
         child.expect("What is going wrong?")
-        child.expect("Failed pods in authentik")  # the whole menu is drawn
-        child.send(DOWN * 2)  # helmrelease → external-secrets → service-discovery
+        child.expect("Quit")  # the whole menu is drawn; the triage put service discovery first
         child.send(ENTER)
         child.expect("Diagnosis: ")
         child.expect("service account may not list services")
@@ -60,7 +60,8 @@ def test_pick_a_topic_read_the_diagnosis_then_quit(start_sim: StartSim, tmp_path
             "flux reconcile helmrelease gitops-lifecycle-management -n flux-system --force"
         )
         child.expect("What next?")
-        child.send(DOWN * 2)  # another topic → run again → quit
+        child.expect("Quit")
+        child.send(UP)  # from the first entry up, round to the last: quit
         child.send(ENTER)
         child.expect(pexpect.EOF)
     finally:

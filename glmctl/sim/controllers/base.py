@@ -17,6 +17,7 @@ logger = logging.getLogger("glmctl.sim.controllers")
 
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 RESET_AT = "reconcile.fluxcd.io/resetAt"
+FORCE_AT = "reconcile.fluxcd.io/forceAt"
 FLUX_FINALIZER = "finalizers.fluxcd.io"
 KS_NAME_LABEL = "kustomize.toolkit.fluxcd.io/name"
 KS_NAMESPACE_LABEL = "kustomize.toolkit.fluxcd.io/namespace"

@@ -110,13 +110,19 @@ class ExternalSecretController(Scanner):
         refreshed = parse_timestamp(status.get("refreshTime"))
         interval = parse_duration(es.get("spec", {}).get("refreshInterval", "1h"))
         was_ready = is_true(es, "Ready")
-        if not was_ready or refreshed is None or now >= refreshed + self.world.scaled(interval):
+        version = synced_resource_version(es)
+        if (
+            not was_ready
+            or refreshed is None
+            or now >= refreshed + self.world.scaled(interval)
+            or status.get("syncedResourceVersion") != version
+        ):  # ESO refreshes at once when the spec, labels or annotations changed (force-sync)
             status["refreshTime"] = format_timestamp(now)
         status["conditions"] = set_condition(
             status.get("conditions", []), "Ready", "True", "SecretSynced", "Secret was synced", now
         )
         status["binding"] = {"name": target}
-        status["syncedResourceVersion"] = f"{generation_of(es)}-{_hash([meta['name'], *keys])}"
+        status["syncedResourceVersion"] = version
         write_status(store, es, status)
 
     def _not_synced(self, store: SimStore, es: Obj, store_name: str, now: datetime) -> None:
@@ -138,6 +144,18 @@ class ExternalSecretController(Scanner):
                 f"the desired SecretStore {store_name} is not ready",
                 "Warning",
             )
+
+
+def synced_resource_version(es: Obj) -> str:
+    """ESO's ``syncedResourceVersion``: the generation and a hash of the labels and
+    annotations, so a changed ``force-sync`` annotation is a version not yet synced."""
+    meta = es["metadata"]
+    parts = [
+        f"{key}={value}"
+        for section in ("labels", "annotations")
+        for key, value in sorted((meta.get(section) or {}).items())
+    ]
+    return f"{generation_of(es)}-{_hash(parts)}"
 
 
 def _hash(parts: Iterable[str]) -> str:

@@ -12,6 +12,7 @@ from glmctl.sim.contracts import Obj, SimStore
 from glmctl.sim.controllers.base import (
     DEPENDENCY_REQUEUE,
     FLUX_FINALIZER,
+    FORCE_AT,
     HELMRELEASES,
     JOB_NAME_LABEL,
     JOBS,
@@ -99,15 +100,33 @@ class HelmReleaseController(Scanner):
             status = self._clear_failures(store, hr, reset)
             hr = {**hr, "status": status}
         latest = self._latest_release(store, coordinates)
+        forced = self._force_requested(hr)
         action = self._next_action(hr, status, latest)
+        if forced is not None:
+            # helm-controller: a forceAt equal to requestedAt and not yet handled is a
+            # one-off install or upgrade, whatever the release's state and failure count.
+            status = {**status, "lastHandledForceAt": forced}
+            hr = {**hr, "status": status}
+            action = "install" if action == "install" or latest is None else "upgrade"
         if action is None:
             self._in_sync(store, hr, now)
             return
         failures = int(status.get(f"{action}Failures", 0))
-        if failures > self._retries(hr, action):
+        if forced is None and failures > self._retries(hr, action):
             self._stalled(store, hr, action, failures, now)
             return
         self._start(store, hr, coordinates, action, latest, now)
+
+    @staticmethod
+    def _force_requested(hr: Obj) -> str | None:
+        """The ``forceAt`` value to act on: set, equal to ``requestedAt`` (helm-controller
+        ignores it otherwise) and not yet recorded as ``status.lastHandledForceAt``."""
+        annotations = hr["metadata"].get("annotations") or {}
+        forced = annotations.get(FORCE_AT)
+        handled = (hr.get("status") or {}).get("lastHandledForceAt")
+        if forced and forced == annotations.get(REQUESTED_AT) and forced != handled:
+            return str(forced)
+        return None
 
     def _due(self, hr: Obj, key: str, now: datetime) -> bool:
         if reconcile_requested(hr) is not None:
