@@ -39,7 +39,8 @@ def smoke(
         "", "--pg-image", help="Image of the pg_isready Job (default: profile smoke.pg_image)."
     ),
 ) -> None:
-    """Run the guide's post-deployment tests against the deployed system.
+    """Run the guide's post-deployment tests: Authentik, service discovery, 1Password
+    Connect, the database, the configuration values.
 
     Authentik's admin token (from its Secret, never shown) is valid; the Grafana and
     Dashboard OIDC providers and applications exist and their client secrets match the
