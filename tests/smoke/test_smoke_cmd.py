@@ -259,3 +259,16 @@ def test_rendered_report(
 ) -> None:
     result = _smoke(run_cli, sim(scenario), short_discovery, "--no-color")
     assert stable(result.stdout) == snapshot
+
+
+def test_verify_smoke_runs_both_and_the_worse_code_wins(
+    run_cli: RunCli, sim: Callable[[str], SimHandle], short_discovery: Path
+) -> None:
+    handle = sim("smoke-connect-unhealthy")
+    base = ["--kubeconfig", str(handle.kubeconfig_path), "--config", str(short_discovery)]
+    alone = run_cli([*base, "verify", "--no-color"])
+    both = run_cli([*base, "verify", "--smoke", "--no-color"])
+    assert alone.exit_code == 0, alone.stdout
+    assert both.exit_code == 1
+    assert "Runbook verify passed" in both.stdout
+    assert "1Password Connect is unhealthy: sync ERROR" in both.stdout
