@@ -237,6 +237,48 @@ class MonitoringSettings(_Section):
     service_monitor: str = "gitops-lifecycle-management"
 
 
+class ServiceRef(_Section):
+    """An in-cluster Service reached through the API server's service proxy."""
+
+    name: str
+    namespace: str
+    port: int = Field(ge=1, le=65535)
+
+
+class OidcClient(_Section):
+    """An Authentik OAuth2 provider/application and the Secret holding its client id/secret."""
+
+    name: str
+    secret: str
+    namespace: str = "authentik"
+
+
+class SmokeSettings(_Section):
+    """What ``glmctl smoke`` talks to and expects: the guide's "Post-Deployment Testing"
+    and "Key Configuration Values". Secret values are never read into results."""
+
+    authentik: ServiceRef = ServiceRef(name="authentik-server", namespace="authentik", port=9000)
+    admin_token_secret: str = "authentik-admin-token"
+    admin_token_key: str = "token"
+    oidc_clients: tuple[OidcClient, ...] = (
+        OidcClient(name="grafana", secret="grafana-oidc-secret"),
+        OidcClient(name="dashboard", secret="dashboard-oidc-secret"),
+    )
+    outpost: str = "external-outpost"
+    connect: ServiceRef = ServiceRef(
+        name="onepassword-connect", namespace="onepassword-connect", port=8080
+    )
+    discovery_timeout_seconds: int = Field(default=60, ge=1)
+    database_namespace: str = "home-automation"
+    database_secret: str = "postgresql-admin-credentials"
+    database_keys: tuple[str, ...] = ("username", "password")
+    pg_image: str = "postgres:16-alpine"
+    domain: str = "k8s.home.geoffdavis.com"
+    authentik_host: str = "http://authentik-server.authentik.svc.cluster.local:9000"
+    reconcile_interval: str = "5m"
+    postgres_host: str = "homeassistant-postgresql-rw.home-automation.svc.cluster.local"
+
+
 class RunbookSettings(_Section):
     """Runbooks of your own, looked up before the shipped ones (and named when they run)."""
 
@@ -258,6 +300,7 @@ class Profile(_Section):
     service_discovery: ServiceDiscoverySettings = ServiceDiscoverySettings()
     hooks: HookSettings = HookSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    smoke: SmokeSettings = SmokeSettings()
     lint: LintSettings = LintSettings()
     runbooks: RunbookSettings = RunbookSettings()
 

@@ -54,6 +54,7 @@ def test_commands_options_and_global_options_after_the_subcommand() -> None:
 
 def test_values_topics_runbooks_scenarios_kinds_and_shells() -> None:
     assert answer(["troubleshoot", "o"]) == ["onepassword", "old-jobs"]
+    assert answer(["smoke", "s"]) == ["service-discovery"]
     assert answer(["runbook", "show", "verif"]) == ["verify"]
     assert "preflight" in answer(["runbook", "validate", "verify", ""])
     assert answer(["sim", "serve", "--scenario", "pre"]) == ["predeploy"]

@@ -54,6 +54,7 @@ def commands(kubeconfig: Path, repo: Path, entry: str) -> dict[str, list[str]]:
         "MonitorReport": ["monitor", "--once", *kube],
         "RunbookReport": ["preflight", *kube],
         "RunbookReport verify": ["verify", *kube],
+        "RunbookReport smoke": ["smoke", "config", *kube],
         "RunbookReport troubleshoot": ["troubleshoot", "helmrelease", *kube],
         "RunbookReport run": ["runbook", "run", "verify", *kube],
         "ChangeReport": ["redeploy", "--dry-run", *kube],

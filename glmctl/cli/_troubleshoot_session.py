@@ -207,9 +207,9 @@ def _ask(question: Question) -> object:
 def act(ctx: typer.Context, run: RunContext, cluster: Cluster, action: Action) -> None:
     """Carry out ``action``: plan, confirm, journal (``carry_out``), then verify."""
     from glmctl.actions import COMMANDS, plan_for, verify
-    from glmctl.cli._recovery_support import global_flags
     from glmctl.journal import Journal
     from glmctl.recovery.execute import carry_out
+    from glmctl.recovery.run import global_flags
     from glmctl.render.plan import print_execution, print_plan
 
     console = run.terminal.console()

@@ -41,6 +41,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "Ready yet and the chart's hook Jobs, with watches, until the outcome is known.",
     ),
     "verify": CommandEntry("verify_cmd", "Validate the deployed lifecycle chart (read-only)."),
+    "smoke": CommandEntry(
+        "smoke_cmd",
+        "Run the guide's post-deployment tests: Authentik, service discovery, 1Password "
+        "Connect, the database, the configuration values.",
+    ),
     "rollback": CommandEntry(
         "rollback_cmd",
         "Suspend the lifecycle Kustomization and re-enable the replaced jobs in the repository.",
@@ -99,7 +104,17 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "glmctl monitor --timeout 2m",
         "glmctl monitor --once -o json",
     ),
-    "verify": ("glmctl verify", "glmctl verify -o markdown > report.md"),
+    "verify": (
+        "glmctl verify",
+        "glmctl verify -o markdown > report.md",
+        "glmctl verify --smoke",
+    ),
+    "smoke": (
+        "glmctl smoke",
+        "glmctl smoke service-discovery",
+        "glmctl smoke authentik --authentik-url https://authentik.example.com",
+        "glmctl smoke database --pg-image postgres:17-alpine -o json",
+    ),
     "rollback": (
         'glmctl rollback --reason "auth hooks failing"',
         "glmctl rollback --dry-run",

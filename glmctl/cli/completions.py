@@ -282,6 +282,12 @@ def _topics(position: Position, current: str) -> list[str]:
     return topic_names()
 
 
+def _smoke_topics(position: Position, current: str) -> list[str]:
+    from glmctl.cli.smoke_cmd import TOPICS
+
+    return [*TOPICS, "all"]
+
+
 def _runbooks(position: Position, current: str) -> list[str]:
     from glmctl.runbook.locate import list_runbooks
 
@@ -338,6 +344,7 @@ VALUE_COMPLETERS: dict[tuple[str, str], Completer] = {
     ("", "--scenario"): _scenarios,
     ("lint", "repo"): _files,
     ("troubleshoot", "topic"): _topics,
+    ("smoke", "topic"): _smoke_topics,
     ("runbook show", "runbook"): _runbooks,
     ("runbook run", "runbook"): _runbooks,
     ("runbook validate", "runbooks"): _runbooks,

@@ -181,6 +181,33 @@ class _Target:
         return f"{kind} {where}" if self.name else f"{kind} list"
 
 
+@dataclass(frozen=True)
+class ProxyResponse:
+    """What an in-cluster service answered through the API server's service proxy."""
+
+    status: int
+    content_type: str
+    body: bytes = field(repr=False)
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+
+    @property
+    def no_endpoints(self) -> bool:
+        """The API server itself answered 503: the Service has no ready endpoint."""
+        document = self.json()
+        return (
+            self.status == 503
+            and isinstance(document, dict)
+            and document.get("kind") == "Status"
+            and document.get("reason") == "ServiceUnavailable"
+        )
+
+
 @dataclass
 class _Response:
     status: int
@@ -347,6 +374,47 @@ class Cluster:
         """The server's ``gitVersion`` (e.g. ``v1.30.2``)."""
         body = self._json("GET", "/version", target=_Target("get"))
         return str(body.get("gitVersion", ""))
+
+    def proxy(
+        self,
+        namespace: str,
+        service: str,
+        port: int | str,
+        path: str,
+        *,
+        method: str = "GET",
+        upstream_authorization: str | None = None,
+    ) -> ProxyResponse:
+        """One request to an in-cluster Service through the API server's service proxy
+        (``/api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH``), with this connection's
+        credentials. The service's own answer is returned whatever its status; the API
+        server's refusals (403, 404 for the Service) raise as every other request's do.
+
+        ``upstream_authorization`` is a credential for the service itself. kube-apiserver
+        consumes the request's ``Authorization`` header and does not pass it on, so it is
+        sent as ``X-Glmctl-Upstream-Authorization``, which only the simulator maps back
+        (docs/smoke.md); on a real cluster give the service's URL instead
+        (``--authentik-url``).
+        """
+        target = _Target("get", resources.SERVICE, namespace, service)
+        full = (
+            f"/api/v1/namespaces/{quote(namespace, safe='')}/services/"
+            f"{quote(service, safe='')}:{port}/proxy/{path.lstrip('/')}"
+        )
+        extra: Headers = []
+        if upstream_authorization is not None:
+            extra.append(("X-Glmctl-Upstream-Authorization", upstream_authorization))
+        response = self._send(method, full, target=target, extra_headers=extra, any_status=True)
+        proxied = ProxyResponse(
+            response.status,
+            str(response.headers.get("Content-Type", "")),
+            response.body,
+        )
+        document = proxied.json()
+        is_status = isinstance(document, dict) and document.get("kind") == "Status"
+        if response.status in (401, 403, 404) and is_status:
+            raise self._error(response, target, False)
+        return proxied
 
     def get(self, rt: ResourceType, name: str, namespace: str | None = None) -> Obj:
         """One object; NotFound if it does not exist, CrdNotInstalled if its kind is not served."""
@@ -782,8 +850,12 @@ class Cluster:
         read_timeout: float | None = None,
         retry_safe: bool = False,
         discovery: bool = False,
+        any_status: bool = False,
     ) -> _Response:
-        """Send one logical request under the retry policy; return a 2xx response or raise."""
+        """Send one logical request under the retry policy; return a 2xx response or raise.
+
+        ``any_status``: return whatever answered (a proxied service's own status is not
+        the API server's), retrying only when nothing reached the server."""
         retryable = method in _READ_METHODS or retry_safe
         reloaded = rerouted_once = False
         attempt = 0
@@ -811,7 +883,7 @@ class Cluster:
                     attempt += 1
                     continue
                 raise self._unreachable(failure.error) from failure.error
-            if 200 <= response.status < 300:
+            if 200 <= response.status < 300 or any_status:
                 return response
             if response.status == 401 and not reloaded:
                 log.debug("401 from %s %s; reloading credentials once", method, path)

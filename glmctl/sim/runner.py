@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from glmctl.sim.apps import AppRouter
 from glmctl.sim.contracts import Controller, Obj, Scenario
 from glmctl.sim.faults import Fault, Faults
 from glmctl.sim.kubeconfig import CONTEXT, self_signed_cert, write_kubeconfig
@@ -241,6 +242,7 @@ def start_simulator(
     store.compact()
     token = secrets.token_urlsafe(24)
     state = ApiState(store=store, faults=Faults(), users={})
+    state.apps = AppRouter(store, scenario.behaviours)
     state.add_user(token, ADMIN_USER, (MASTERS,))
     for user in _scenario_users(scenario):
         state.add_user(str(user["token"]), str(user["name"]), tuple(user.get("groups") or ()))

@@ -162,18 +162,51 @@ class _Handler(FaultsMixin, AuthMixin, DiscoveryMixin, CrudMixin, LogsMixin, Wat
 
     def _service_proxy(self, user: rbac.UserInfo, parts: list[str]) -> None:
         """``/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/...``: routed and authorized
-        as the real server does; nothing runs behind a simulated Service, so a Service
-        that exists answers 503 as a real one without ready endpoints does."""
-        namespace, name = parts[3], parts[5].split(":")[0]
+        as the real server does, then answered by the simulated application behind the
+        Service (``glmctl/sim/apps/``); a Service with none, or none Ready, answers 503 as a
+        real one without ready endpoints does.
+
+        Like kube-apiserver, the credentials the request authenticated with
+        (``Authorization``, ``Impersonate-*``) are not passed on. A real API server has no
+        way to pass a bearer token of the application's own; the simulator accepts one in
+        ``X-Glmctl-Upstream-Authorization`` and gives it to the app as ``Authorization``
+        (a documented difference: docs/simulator.md)."""
+        namespace = parts[3]
+        name, _, port = parts[5].partition(":")
         self._authorize(user, rbac.Attributes("get", "", "services", "proxy", namespace, name))
         rt = self.state.store.registry.lookup("", "v1", "services")
         assert rt is not None
         self.state.store.read(rt, namespace, name)
-        raise ApiError(
-            503,
-            "ServiceUnavailable",
-            f'no endpoints available for service "{name}"',
-        )
+        reply = None
+        if self.state.apps is not None:
+            query = urlsplit(self.path).query
+            rest = "/" + "/".join(parts[7:])
+            if self.path.split("?", 1)[0].endswith("/") and rest != "/":
+                rest += "/"
+            headers = {
+                key.lower(): value
+                for key, value in self.headers.items()
+                if key.lower() != "authorization" and not key.lower().startswith("impersonate-")
+            }
+            upstream = headers.pop("x-glmctl-upstream-authorization", None)
+            if upstream:
+                headers["authorization"] = upstream
+            reply = self.state.apps.answer(
+                self.command,
+                namespace,
+                name,
+                port,
+                rest + (f"?{query}" if query else ""),
+                headers,
+                self._raw_body or b"",
+            )
+        if reply is None:
+            raise ApiError(
+                503,
+                "ServiceUnavailable",
+                f'no endpoints available for service "{name}"',
+            )
+        self._send(reply.status, reply.body, reply.content_type)
 
     @staticmethod
     def _verb(method: str, target: Target, params: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glmctl.sim import events, rbac
 from glmctl.sim.api.protobuf import object_from_protobuf
@@ -22,6 +22,9 @@ from glmctl.sim.selectors import (
     parse_label_selector,
 )
 from glmctl.sim.store import ApiError, Store, bad_request
+
+if TYPE_CHECKING:
+    from glmctl.sim.apps import AppRouter
 
 Obj = dict[str, Any]
 log = logging.getLogger("glmctl.sim.server")
@@ -55,6 +58,7 @@ class ApiState:
     faults: Faults
     users: dict[str, rbac.UserInfo]
     stopping: threading.Event = field(default_factory=threading.Event)
+    apps: AppRouter | None = None  # what answers behind the service proxy
 
     def add_user(self, token: str, name: str, groups: tuple[str, ...] = ()) -> None:
         all_groups = tuple(dict.fromkeys([*groups, rbac.AUTHENTICATED]))
