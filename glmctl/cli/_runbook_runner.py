@@ -18,6 +18,8 @@ from glmctl.errors import CheckFailed, UsageError
 if TYPE_CHECKING:
     from glmctl.cluster.client import Cluster
     from glmctl.config import Profile
+    from glmctl.recovery.execute import ChangeGate
+    from glmctl.runbook.model import Runbook
     from glmctl.runbook.result import RunbookResult
     from glmctl.steps.registry import ClusterFactory, StepRegistry
 
@@ -103,16 +105,7 @@ def execute_runbook(
         opened.append(default_cluster_factory(run_ctx)())
         return opened[-1]
 
-    from glmctl.journal import Journal
-    from glmctl.recovery.execute import ChangeGate
-    from glmctl.recovery.run import global_flags, terminal_confirm
-
-    gate = ChangeGate(  # for runbooks with a mutating step that declares its plan
-        journal=Journal(),
-        command=("runbook", "run", runbook.name, *global_flags(run_ctx)),
-        confirm=terminal_confirm(run_ctx, "Carry out this plan?"),
-        yes=options.yes,
-    )
+    gate = _change_gate(run_ctx, runbook) if any(s.mutating for s in runbook.steps) else None
     try:
         with progress_display(run_ctx.terminal, options.output) as on_event:
             return execute(
@@ -131,6 +124,21 @@ def execute_runbook(
     finally:
         for cluster in opened:
             cluster.close()
+
+
+def _change_gate(run_ctx: RunContext, runbook: Runbook) -> ChangeGate:
+    """The confirm/journal gate for a runbook with a mutating step that declares its plan
+    (read-only runbooks, most of them, do not pay for importing the journal and gate)."""
+    from glmctl.journal import Journal
+    from glmctl.recovery.execute import ChangeGate
+    from glmctl.recovery.run import global_flags, terminal_confirm
+
+    return ChangeGate(
+        journal=Journal(),
+        command=("runbook", "run", runbook.name, *global_flags(run_ctx)),
+        confirm=terminal_confirm(run_ctx, "Carry out this plan?"),
+        yes=run_ctx.options.yes,
+    )
 
 
 def runbook_search_path(run_ctx: RunContext, profile: Profile | None) -> list[tuple[str, Path]]:
