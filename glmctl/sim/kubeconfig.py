@@ -42,15 +42,18 @@ class ServingCert:
         return context
 
 
-def self_signed_cert(host: str = "127.0.0.1") -> ServingCert:
-    """A fresh P-256 certificate valid for ``host`` and localhost, for one simulator run."""
+def self_signed_cert(
+    host: str = "127.0.0.1", *, common_name: str = "glmctl-sim", client: bool = False
+) -> ServingCert:
+    """A fresh P-256 certificate valid for ``host`` and localhost, for one simulator run;
+    with ``client`` a client certificate for user ``common_name`` (tests of mutual TLS)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "glmctl-sim")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
@@ -81,7 +84,12 @@ def self_signed_cert(host: str = "127.0.0.1") -> ServingCert:
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]
+            ),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     return ServingCert(
