@@ -120,6 +120,9 @@ class StateServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows when a runbook's steps connect at once:
+    # the kernel then drops the SYN and the client waits a whole second to send it again.
+    request_queue_size = 128
 
     def __init__(
         self,
