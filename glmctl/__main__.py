@@ -1,5 +1,5 @@
 """``python -m glmctl`` runs the same entry point as the console script."""
 
-from glmctl.cli.main import main
+from glmctl.cli.main import run
 
-raise SystemExit(main())
+run()

@@ -9,6 +9,23 @@ from collections.abc import Sequence
 from glmctl.errors import ExitCode, GlmctlError
 
 
+def run() -> None:
+    """The console script: run :func:`main` and exit the process with its code.
+
+    Before exiting, every object left is frozen out of the cyclic garbage collector. The
+    interpreter's teardown otherwise walks tens of thousands of objects from pydantic,
+    typer and rich one last time, about 50 ms of a 0.4 s ``preflight``. Nothing is lost:
+    files, locks and temporary directories are closed by their ``with`` blocks and
+    ``atexit`` handlers, which still run. Only the process entry does this; tests call
+    :func:`main`, whose memory must stay collectable.
+    """
+    import gc
+
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run glmctl with ``argv`` (default: the process arguments) and return the exit code."""
     import typer
