@@ -25,7 +25,6 @@ import builtins
 import copy
 import getpass
 import logging
-import os
 import secrets
 import threading
 import time
@@ -39,8 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glmctl.cluster.identity import ClusterIdentity
 from glmctl.errors import ConfigError, UsageError
+from glmctl.userdirs import STATE_DIR_ENV, state_dir
 
-STATE_DIR_ENV = "GLMCTL_STATE_DIR"
 FORMAT_VERSION = 1
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SERVER_SET_METADATA = (
@@ -432,12 +431,7 @@ def ensure_state_dir(directory: Path) -> None:
 
 def default_journal_dir() -> Path:
     """``$GLMCTL_STATE_DIR/journal``, else the XDG state directory's ``glmctl/journal``."""
-    override = os.environ.get(STATE_DIR_ENV)
-    if override:
-        return Path(override) / "journal"
-    import platformdirs
-
-    return platformdirs.user_state_path("glmctl") / "journal"
+    return state_dir() / "journal"
 
 
 def command_word(command: Sequence[str]) -> str:

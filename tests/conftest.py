@@ -47,8 +47,9 @@ def _run(args: Sequence[str], stdin: str = "") -> CliResult:
 def _private_state_dir(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No test writes to the real journal: every test gets its own state directory."""
+    """No test writes to the real journal or cache: every test gets its own directories."""
     monkeypatch.setenv("GLMCTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("GLMCTL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

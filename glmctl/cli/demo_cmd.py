@@ -68,9 +68,9 @@ def demo(
     import tempfile
 
     from glmctl.cli.app import run_context
-    from glmctl.journal import STATE_DIR_ENV
     from glmctl.sim.runner import start_simulator
     from glmctl.sim.scenario import load_scenario, with_time_scale
+    from glmctl.userdirs import STATE_DIR_ENV
 
     context = run_context(ctx)
     from glmctl.cli._output import TEXT_ONLY, require_output

@@ -65,16 +65,16 @@ def mutation_lock(
     """Hold the lock on ``key`` (a repository, a lifecycle, a journal entry) while a run
     plans and changes it; a second run waits up to 10 s (or ``--timeout``), then names the
     holder (exit 2). A stale lock left by a killed run is noted and taken over."""
-    from glmctl.journal import default_journal_dir
     from glmctl.lock import DEFAULT_WAIT, hold, lock_path
     from glmctl.sanitize import escape_text
+    from glmctl.userdirs import state_dir
 
     wait = DEFAULT_WAIT if run.options.timeout is None else min(DEFAULT_WAIT, run.options.timeout)
 
     def note(text: str) -> None:
         run.terminal.stderr.write(f"glmctl: note: {escape_text(text)}\n")
 
-    path = lock_path(default_journal_dir().parent, kind, key)
+    path = lock_path(state_dir(), kind, key)
     with hold(path, what=what, command=f"glmctl {command}", wait=wait, note=note):
         yield
 
