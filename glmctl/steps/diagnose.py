@@ -28,7 +28,7 @@ from glmctl.config import JobFile
 from glmctl.errors import ApiError, NotFound
 from glmctl.steps._reads import ClusterReads, Obj, labels_of, name_of, namespace_of, reads
 from glmctl.steps._text import clip, container_names, last_lines, plural, pod_phase, pod_problem
-from glmctl.steps.cluster_checks import resource_type
+from glmctl.steps.cluster import resource_type
 from glmctl.steps.jobs import FLUX_OWNER_NAME, flux_owner
 from glmctl.steps.registry import StepContext, StepResult, StepStatus, step
 
