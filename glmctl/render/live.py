@@ -23,6 +23,9 @@ class LiveView:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.live: Live | None = None
+        self.stopping = False
+        """True while the last frame is drawn: it stays on screen above what the command
+        prints next, so a view leaves out what that repeats (the monitor's verdict)."""
 
     def render(self) -> RenderableType:
         """What to draw now; called from rich's refresh thread."""
@@ -47,5 +50,6 @@ class LiveView:
         trace: TracebackType | None,
     ) -> None:
         if self.live is not None:
+            self.stopping = True
             self.live.stop()
             self.live = None

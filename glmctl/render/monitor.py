@@ -178,7 +178,7 @@ class LiveMonitor(LiveView):
         parts: list[RenderableType] = [table]
         for event in self.events:
             parts.append(event_line(event))
-        if update is not None:
+        if update is not None and not self.stopping:  # the command prints the verdict after
             parts.append(
                 Text(f"{update.summary}  ({update.elapsed:.0f} s)", style="dim", overflow="fold")
             )

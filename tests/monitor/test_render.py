@@ -161,3 +161,22 @@ def test_json_document_of_the_final_state() -> None:
         "count": 2,
         "lastSeen": None,
     }
+
+
+def _drawn(view: LiveMonitor) -> str:
+    drawing = Console(file=io.StringIO(), width=160, no_color=True)
+    with drawing.capture() as captured:
+        drawing.print(view.render())
+    return captured.get()
+
+
+def test_the_live_tables_last_frame_leaves_the_verdict_to_the_final_lines() -> None:
+    """The command prints the verdict under the final state; the last frame, which stays
+    on screen above it, must not say it a second time."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=160, color_system=None)
+    update = MonitorUpdate((RELEASE,), (RELEASE,), (), Verdict.FAILED, "Failed: it broke.", 2.0)
+    with LiveMonitor(console, title="Following") as view:
+        view(update)
+        assert "Failed: it broke.  (2 s)" in _drawn(view)  # while it runs
+    assert "Failed: it broke." not in _drawn(view)
+    assert "HelmRelease/gitops-lifecycle-management" in _drawn(view)
