@@ -169,9 +169,9 @@ def tool_version(name: str) -> str | None:
     signature = _file_signature(path)
     versions = _cached_versions()
     if signature is not None and signature in versions:
-        return versions[signature] or None
+        return versions[signature]
     found = _ask_version(name)
-    if signature is not None:
+    if signature is not None and found is not None:  # a failure may pass: ask again next time
         _remember_version(versions, signature, found)
     return found
 
@@ -214,11 +214,11 @@ def _cached_versions() -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    return {key: value for key, value in data.items() if isinstance(value, str) and value}
 
 
-def _remember_version(versions: dict[str, str], signature: str, version: str | None) -> None:
-    """Add one answer (an empty string for "no version") and write the cache.
+def _remember_version(versions: dict[str, str], signature: str, version: str) -> None:
+    """Add one answer and write the cache.
 
     Entries whose program is gone or changed are dropped. Failing to write only costs the
     next run the same 40 ms, so it is logged at debug and otherwise ignored.
@@ -228,7 +228,7 @@ def _remember_version(versions: dict[str, str], signature: str, version: str | N
     from glmctl.repo.atomic import write_atomic
 
     kept = {key: value for key, value in versions.items() if _still_there(key)}
-    kept[signature] = version or ""
+    kept[signature] = version
     target = _version_cache_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
